@@ -1,0 +1,7 @@
+#pragma once
+// Every public op, for code that wants them all (the bindings, the engine, tests).
+#include "ops/copy.h"
+#include "ops/elementwise.h"
+#include "ops/factory.h"
+#include "ops/reduce.h"
+#include "ops/view.h"

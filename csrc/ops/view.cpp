@@ -1,0 +1,410 @@
+#include "ops/view.h"
+
+#include <algorithm>
+
+#include "autograd/node.h"
+#include "ops/copy.h"
+#include "ops/elementwise.h"
+#include "ops/factory.h"
+#include "ops/reduce.h"
+
+namespace ember {
+
+Tensor detach(const Tensor& self) {
+  Tensor out = make_tensor(self.storage(), self.sizes(), self.strides(), self.storage_offset(),
+                           self.dtype());
+  out->view_base = self.view_base();
+  return out;
+}
+
+Tensor& detach_(Tensor& self) {
+  if (AutogradMeta* meta = self.autograd_meta()) {
+    meta->grad_fn.reset();
+    meta->requires_grad = false;
+    meta->output_nr = 0;
+  }
+  return self;
+}
+
+Tensor expand_raw(const Tensor& self, const Shape& sizes) {
+  if (self.sizes() == sizes) return self;
+  Shape strides = Shape::filled(sizes.size(), 0);
+  int lead = sizes.size() - self.dim();
+  for (int i = 0; i < self.dim(); ++i)
+    strides[lead + i] = self.sizes()[i] == 1 && sizes[lead + i] != 1 ? 0 : self.strides()[i];
+  return make_tensor(self.storage(), sizes, strides, self.storage_offset(), self.dtype());
+}
+
+// ---- the general view and its backward ------------------------------------------------------
+
+// Scatters grad (shaped like the view) into zeros shaped like the base: the backward of any view
+// that is not a plain reshape/permute/expand.
+static Tensor as_strided_backward(const Tensor& grad, const Shape& base_sizes,
+                                  const Shape& base_strides, int64_t base_offset,
+                                  const Shape& sizes, const Shape& strides, int64_t offset) {
+  // Work in a contiguous buffer the size of the base's storage span, then view it as the base.
+  int64_t span = 1;
+  for (int i = 0; i < base_sizes.size(); ++i)
+    if (base_sizes[i] > 0) span += (base_sizes[i] - 1) * base_strides[i];
+  for (int i = 0; i < sizes.size(); ++i)
+    if (sizes[i] > 0) span = std::max(span, offset - base_offset + 1 + (sizes[i] - 1) * strides[i]);
+  Tensor buffer = zeros({span}, grad.dtype(), grad.device());
+  Tensor region = as_strided(buffer, sizes, strides, offset - base_offset);
+  // Overlapping views (expand-like strides) must accumulate: index_put with accumulate is the
+  // general tool; the common non-overlapping case is a plain copy.
+  copy_kernel(grad.device(), region, grad);
+  return as_strided(buffer, base_sizes, base_strides, 0);
+}
+
+Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides,
+                  int64_t storage_offset) {
+  EMBER_CHECK(sizes.size() == strides.size(), "[as_strided] mismatch in length of strides and shape: ",
+              sizes, " vs ", strides);
+  int64_t offset = storage_offset < 0 ? self.storage_offset() : storage_offset;
+  int64_t last = offset;
+  for (int i = 0; i < sizes.size(); ++i) {
+    EMBER_CHECK(sizes[i] >= 0 && strides[i] >= 0, "[as_strided] negative size or stride: ", sizes,
+                " ", strides);
+    if (sizes[i] > 0) last += (sizes[i] - 1) * strides[i];
+  }
+  int64_t capacity = static_cast<int64_t>(self.storage()->nbytes() / self.itemsize());
+  EMBER_CHECK(numel_of(sizes) == 0 || last < capacity, "[as_strided] setStorage: sizes ", sizes,
+              ", strides ", strides, ", storage offset ", offset,
+              " require a storage of at least ", last + 1, " elements, but it has ", capacity);
+  Tensor out = make_view(self, sizes, strides, offset);
+  if (should_record({&self})) {
+    Shape bs = self.sizes(), bst = self.strides();
+    int64_t bo = self.storage_offset();
+    record("AsStridedBackward0", {self}, out, {},
+           [bs, bst, bo, sizes, strides, offset](const TensorList& g, const TensorList&) {
+             return TensorList{as_strided_backward(g[0], bs, bst, bo, sizes, strides, offset)};
+           });
+  }
+  return out;
+}
+
+// ---- reshaping ------------------------------------------------------------------------------
+
+Shape infer_size(const Shape& shape, int64_t numel) {
+  int infer = -1;
+  int64_t known = 1;
+  for (int i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      EMBER_CHECK(infer < 0, "only one dimension can be inferred");
+      infer = i;
+    } else {
+      EMBER_CHECK(shape[i] >= 0, "invalid shape dimension ", shape[i]);
+      known *= shape[i];
+    }
+  }
+  Shape out = shape;
+  if (infer >= 0) {
+    EMBER_CHECK(known != 0 && numel % known == 0, "shape '", shape, "' is invalid for input of size ", numel);
+    out[infer] = numel / known;
+  } else {
+    EMBER_CHECK(known == numel, "shape '", shape, "' is invalid for input of size ", numel);
+  }
+  return out;
+}
+
+// Strides for viewing `self` as `shape` without a copy, or false when impossible. Walks both
+// shapes in chunks of dims that are contiguous with each other in self.
+static bool view_strides(const Tensor& self, const Shape& shape, Shape& out) {
+  const Shape& old_sizes = self.sizes();
+  const Shape& old_strides = self.strides();
+  out = Shape::filled(shape.size(), 1);
+  if (self.numel() <= 1) {
+    out = contiguous_strides(shape);
+    return true;
+  }
+  int64_t view_d = shape.size() - 1;
+  int64_t chunk_base_stride = old_strides.size() ? old_strides.back() : 1;
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t tensor_d = old_sizes.size() - 1; tensor_d >= 0; --tensor_d) {
+    tensor_numel *= old_sizes[tensor_d];
+    if (tensor_d == 0 ||
+        (old_sizes[tensor_d - 1] != 1 &&
+         old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        out[view_d] = view_numel * chunk_base_stride;
+        view_numel *= shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return false;
+      if (tensor_d > 0) {
+        chunk_base_stride = old_strides[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  return view_d == -1;
+}
+
+// Reshape-like views route the gradient back by reshaping it.
+static void record_reshape(const char* name, const Tensor& self, const Tensor& out) {
+  if (!should_record({&self})) return;
+  Shape sizes = self.sizes();
+  record(name, {self}, out, {}, [sizes](const TensorList& g, const TensorList&) {
+    return TensorList{reshape(g[0], sizes)};
+  });
+}
+
+Tensor view(const Tensor& self, const Shape& shape) {
+  Shape sizes = infer_size(shape, self.numel());
+  Shape strides;
+  EMBER_CHECK(view_strides(self, sizes, strides),
+              "view size is not compatible with input tensor's size and stride (at least one "
+              "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  Tensor out = make_view(self, sizes, strides, self.storage_offset());
+  record_reshape("ViewBackward0", self, out);
+  return out;
+}
+
+Tensor reshape(const Tensor& self, const Shape& shape) {
+  Shape sizes = infer_size(shape, self.numel());
+  Shape strides;
+  if (view_strides(self, sizes, strides)) {
+    Tensor out = make_view(self, sizes, strides, self.storage_offset());
+    record_reshape("ViewBackward0", self, out);
+    return out;
+  }
+  return view(clone(self), sizes);
+}
+
+Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
+  if (self.dim() == 0) return reshape(self, {1});
+  int s = wrap_dim(start_dim, self.dim()), e = wrap_dim(end_dim, self.dim());
+  EMBER_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
+  Shape shape;
+  for (int i = 0; i < s; ++i) shape.push_back(self.sizes()[i]);
+  int64_t n = 1;
+  for (int i = s; i <= e; ++i) n *= self.sizes()[i];
+  shape.push_back(n);
+  for (int i = e + 1; i < self.dim(); ++i) shape.push_back(self.sizes()[i]);
+  return reshape(self, shape);
+}
+
+Tensor unflatten(const Tensor& self, int64_t dim, const Shape& sizes) {
+  int d = wrap_dim(dim, self.dim());
+  Shape inner = infer_size(sizes, self.sizes()[d]);
+  Shape shape;
+  for (int i = 0; i < d; ++i) shape.push_back(self.sizes()[i]);
+  for (int64_t s : inner) shape.push_back(s);
+  for (int i = d + 1; i < self.dim(); ++i) shape.push_back(self.sizes()[i]);
+  return view(self, shape);
+}
+
+// ---- dimension shuffles ----------------------------------------------------------------------
+
+Tensor expand(const Tensor& self, const Shape& sizes) {
+  EMBER_CHECK(sizes.size() >= self.dim(), "[expand] the number of sizes provided (", sizes.size(),
+              ") must be greater or equal to the number of dimensions in the tensor (", self.dim(), ")");
+  Shape target = sizes;
+  int lead = sizes.size() - self.dim();
+  Shape strides = Shape::filled(sizes.size(), 0);
+  for (int i = 0; i < sizes.size(); ++i) {
+    int j = i - lead;
+    int64_t have = j >= 0 ? self.sizes()[j] : 1;
+    if (target[i] == -1) {
+      EMBER_CHECK(j >= 0, "[expand] -1 is not allowed in a leading, non-existing dimension");
+      target[i] = have;
+    }
+    EMBER_CHECK(have == target[i] || have == 1, "The expanded size of the tensor (", target[i],
+                ") must match the existing size (", have, ") at non-singleton dimension ", i,
+                ".  Target sizes: ", sizes, ".  Tensor sizes: ", self.sizes());
+    strides[i] = j >= 0 && have == target[i] ? self.strides()[j] : 0;
+  }
+  Tensor out = make_view(self, target, strides, self.storage_offset());
+  if (should_record({&self})) {
+    Shape from = self.sizes();
+    record("ExpandBackward0", {self}, out, {}, [from](const TensorList& g, const TensorList&) {
+      return TensorList{sum_to(g[0], from)};
+    });
+  }
+  return out;
+}
+
+Tensor permute(const Tensor& self, const Shape& dims) {
+  EMBER_CHECK(dims.size() == self.dim(), "permute(sparse_coo): number of dimensions in the tensor input "
+              "does not match the length of the desired ordering of dimensions i.e. input.dim() = ",
+              self.dim(), " is not equal to len(dims) = ", dims.size());
+  dim_mask(dims, self.dim(), "permute");
+  Shape sizes, strides, inverse = Shape::filled(self.dim(), 0);
+  for (int i = 0; i < dims.size(); ++i) {
+    int d = wrap_dim(dims[i], self.dim());
+    sizes.push_back(self.sizes()[d]);
+    strides.push_back(self.strides()[d]);
+    inverse[d] = i;
+  }
+  Tensor out = make_view(self, sizes, strides, self.storage_offset());
+  if (should_record({&self}))
+    record("PermuteBackward0", {self}, out, {}, [inverse](const TensorList& g, const TensorList&) {
+      return TensorList{permute(g[0], inverse)};
+    });
+  return out;
+}
+
+Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
+  Shape dims;
+  for (int i = 0; i < self.dim(); ++i) dims.push_back(i);
+  if (self.dim() == 0) return permute(self, dims);
+  int a = wrap_dim(dim0, self.dim()), b = wrap_dim(dim1, self.dim());
+  std::swap(dims[a], dims[b]);
+  return permute(self, dims);
+}
+
+Tensor t(const Tensor& self) {
+  EMBER_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  return self.dim() < 2 ? transpose(self, 0, 0) : transpose(self, 0, 1);
+}
+
+Tensor squeeze(const Tensor& self) {
+  Shape dims;
+  for (int i = 0; i < self.dim(); ++i)
+    if (self.sizes()[i] == 1) dims.push_back(i);
+  return squeeze(self, dims);
+}
+
+Tensor squeeze(const Tensor& self, const Shape& dims) {
+  uint32_t mask = dim_mask(dims, self.dim(), "squeeze");
+  Shape sizes, strides;
+  for (int i = 0; i < self.dim(); ++i) {
+    if ((mask >> i & 1) && self.sizes()[i] == 1) continue;
+    sizes.push_back(self.sizes()[i]);
+    strides.push_back(self.strides()[i]);
+  }
+  Tensor out = make_view(self, sizes, strides, self.storage_offset());
+  record_reshape("SqueezeBackward0", self, out);
+  return out;
+}
+
+Tensor unsqueeze(const Tensor& self, int64_t dim) {
+  int d = wrap_dim(dim, self.dim() + 1);
+  Shape sizes = self.sizes(), strides = self.strides();
+  int64_t stride = d < self.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(d, 1);
+  strides.insert(d, stride);
+  Tensor out = make_view(self, sizes, strides, self.storage_offset());
+  record_reshape("UnsqueezeBackward0", self, out);
+  return out;
+}
+
+// ---- sub-ranges ------------------------------------------------------------------------------
+
+// Views that pick a sub-range of the base send the gradient back through as_strided_backward.
+static void record_subrange(const char* name, const Tensor& self, const Tensor& out) {
+  if (!should_record({&self})) return;
+  Shape bs = self.sizes(), bst = self.strides(), s = out.sizes(), st = out.strides();
+  int64_t bo = self.storage_offset(), o = out.storage_offset();
+  record(name, {self}, out, {}, [bs, bst, bo, s, st, o](const TensorList& g, const TensorList&) {
+    return TensorList{as_strided_backward(g[0], bs, bst, bo, s, st, o)};
+  });
+}
+
+Tensor select(const Tensor& self, int64_t dim, int64_t index) {
+  EMBER_CHECK_INDEX(self.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
+  int d = wrap_dim(dim, self.dim());
+  int64_t size = self.sizes()[d];
+  EMBER_CHECK_INDEX(index >= -size && index < size, "index ", index,
+                    " is out of bounds for dimension ", d, " with size ", size);
+  if (index < 0) index += size;
+  Shape sizes = self.sizes(), strides = self.strides();
+  int64_t offset = self.storage_offset() + index * strides[d];
+  sizes.erase(d);
+  strides.erase(d);
+  Tensor out = make_view(self, sizes, strides, offset);
+  record_subrange("SelectBackward0", self, out);
+  return out;
+}
+
+Tensor slice(const Tensor& self, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  EMBER_CHECK_VALUE(step > 0, "slice step must be positive");
+  int d = wrap_dim(dim, self.dim());
+  int64_t size = self.sizes()[d];
+  auto clamp_index = [size](int64_t i) {
+    if (i < 0) i += size;
+    return i < 0 ? 0 : i > size ? size : i;
+  };
+  start = clamp_index(start);
+  end = clamp_index(end);
+  int64_t len = end > start ? (end - start + step - 1) / step : 0;
+  Shape sizes = self.sizes(), strides = self.strides();
+  int64_t offset = self.storage_offset() + start * strides[d];
+  sizes[d] = len;
+  strides[d] *= step;
+  Tensor out = make_view(self, sizes, strides, offset);
+  record_subrange("SliceBackward0", self, out);
+  return out;
+}
+
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  EMBER_CHECK(self.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  int d = wrap_dim(dim, self.dim());
+  int64_t size = self.sizes()[d];
+  if (start < 0) start += size;
+  EMBER_CHECK_INDEX(start >= 0 && start <= size, "start (", start, ") is out of bounds for dimension ", d,
+                    " with size ", size);
+  EMBER_CHECK(length >= 0 && start + length <= size, "start (", start, ") + length (", length,
+              ") exceeds dimension size (", size, ").");
+  return slice(self, d, start, start + length, 1);
+}
+
+Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) {
+  int a = wrap_dim(dim1, self.dim()), b = wrap_dim(dim2, self.dim());
+  EMBER_CHECK(a != b, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  int64_t storage_offset = self.storage_offset();
+  int64_t len;
+  if (offset >= 0) {
+    len = std::max<int64_t>(std::min(self.sizes()[a], self.sizes()[b] - offset), 0);
+    if (len > 0) storage_offset += offset * self.strides()[b];
+  } else {
+    len = std::max<int64_t>(std::min(self.sizes()[a] + offset, self.sizes()[b]), 0);
+    if (len > 0) storage_offset -= offset * self.strides()[a];
+  }
+  Shape sizes, strides;
+  for (int i = 0; i < self.dim(); ++i)
+    if (i != a && i != b) sizes.push_back(self.sizes()[i]), strides.push_back(self.strides()[i]);
+  sizes.push_back(len);
+  strides.push_back(self.strides()[a] + self.strides()[b]);
+  Tensor out = make_view(self, sizes, strides, storage_offset);
+  record_subrange("DiagonalBackward0", self, out);
+  return out;
+}
+
+Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step) {
+  int d = self.dim() == 0 ? 0 : wrap_dim(dim, self.dim());
+  int64_t dim_size = self.dim() == 0 ? 1 : self.sizes()[d];
+  EMBER_CHECK(size <= dim_size, "maximum size for tensor at dimension ", d, " is ", dim_size,
+              " but size is ", size);
+  EMBER_CHECK(step > 0, "step is ", step, " but must be > 0");
+  Shape sizes = self.sizes(), strides = self.strides();
+  if (self.dim() > 0) {
+    sizes[d] = (dim_size - size) / step + 1;
+    strides[d] = self.strides()[d] * step;
+  }
+  sizes.push_back(size);
+  strides.push_back(self.dim() == 0 ? 1 : self.strides()[d]);
+  Tensor out = make_view(self, sizes, strides, self.storage_offset());
+  // Windows may overlap, so the backward must add: scatter each window's gradient back.
+  if (should_record({&self})) {
+    Shape bs = self.sizes();
+    record("UnfoldBackward0", {self}, out, {}, [bs, d, size, step](const TensorList& g, const TensorList&) {
+      Tensor grad = zeros(bs, g[0].dtype(), g[0].device());
+      GradModeGuard guard(GradMode::is_enabled());
+      int64_t n = g[0].dim() == 0 ? 1 : g[0].sizes()[bs.size() ? d : 0];
+      for (int64_t i = 0; i < n; ++i) {
+        Tensor window = bs.size() ? narrow(grad, d, i * step, size) : grad;
+        Tensor part = bs.size() ? select(g[0], d, i) : select(g[0], -1, 0);
+        part = bs.size() ? transpose(unsqueeze(part, d), d, -1) : part;
+        part = bs.size() ? squeeze(part, {-1}) : part;
+        Tensor updated = add(window, part);
+        copy_kernel(grad.device(), window, updated);
+      }
+      return TensorList{grad};
+    });
+  }
+  return out;
+}
+
+}  // namespace ember

@@ -1,0 +1,26 @@
+// The _C extension module: exception translation and the init_* function of each binding file.
+#include <pybind11/pybind11.h>
+
+#include "python/bindings.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_C, m) {
+  using namespace ember::python;
+  m.doc() = "ember's C++ core";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ember::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    }
+  });
+  init_casters(m);
+  TensorClass cls(m, "Tensor", py::dynamic_attr());
+  init_tensor(m, cls);
+  init_creation(m, cls);
+  init_autograd(m, cls);
+  init_view_ops(m, cls);
+  init_elementwise_ops(m, cls);
+  init_reduce_ops(m, cls);
+}
