@@ -1,3 +1,14 @@
-"""ember: a small, fast autodiff engine with PyTorch's API."""
+"""ember: a small, fast autodiff engine with PyTorch's API.
+
+`import ember as torch` runs PyTorch tutorial code: tensors, autograd, nn, optim and data loading,
+with storage, kernels and the backward pass in C++.
+"""
 from ember._C import *  # noqa: F401,F403
 from ember._C import Tensor, Size, device, dtype  # noqa: F401
+from ember import autograd  # noqa: F401
+from ember.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: F401
+
+float = float32  # noqa: A001  (PyTorch's aliases)
+double = float64
+long = int64
+int = int32  # noqa: A001
