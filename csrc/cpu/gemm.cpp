@@ -15,22 +15,71 @@
 #include <algorithm>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 #include "core/parallel.h"
 
 namespace ember::cpu {
 namespace {
 
+// Below this many multiply-adds packing costs more than it saves; users multiply 2x2 matrices.
+constexpr int64_t kDirectWork = 4096;
+// Below this many columns of C a vector loop's set-up costs more than the loop.
+constexpr int64_t kNarrowN = 8;
+// Below this many multiply-adds waking a second thread costs more than it saves.
+constexpr int64_t kParallelWork = 64 * 64 * 64;
+
+// Packs an mc x kc block of A into MR-row panels, each stored k-major (MR values per k). A
+// compile-time MR turns the inner loops into straight-line copies.
+template <typename T, int MR>
+void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa, T* out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    const int64_t rows = std::min<int64_t>(MR, mc - i0);
+    const T* a = A + i0 * rsa;
+    if (rows == MR) {
+      for (int64_t k = 0; k < kc; ++k, out += MR) {
+        for (int i = 0; i < MR; ++i) out[i] = a[i * rsa + k * csa];
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k, out += MR) {
+        for (int i = 0; i < MR; ++i) out[i] = i < rows ? a[i * rsa + k * csa] : T(0);
+      }
+    }
+  }
+}
+
+// Packs a kc x nc block of B into NR-column panels, each stored k-major (NR values per k).
+template <typename T, int NR>
+void pack_b(int64_t kc, int64_t nc, const T* B, int64_t rsb, int64_t csb, T* out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const int64_t cols = std::min<int64_t>(NR, nc - j0);
+    const T* b = B + j0 * csb;
+    if (cols == NR && csb == 1) {
+      for (int64_t k = 0; k < kc; ++k, out += NR) {
+        for (int j = 0; j < NR; ++j) out[j] = b[k * rsb + j];
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k, out += NR) {
+        for (int j = 0; j < NR; ++j) out[j] = j < cols ? b[k * rsb + j * csb] : T(0);
+      }
+    }
+  }
+}
+
+// A micro-kernel, its tile shape (MR x NR), the packers for that shape and the cache blocks.
 template <typename T>
 struct Blocking {
   int64_t mr, nr, mc, kc, nc;
   detail::MicroKernel<T> kernel;
+  void (*pack_a)(int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa, T* out);
+  void (*pack_b)(int64_t kc, int64_t nc, const T* B, int64_t rsb, int64_t csb, T* out);
 };
 
-// Below this many multiply-adds packing costs more than it saves; users multiply 2x2 matrices.
-constexpr int64_t kDirectWork = 4096;
-// Below this many multiply-adds waking a second thread costs more than it saves.
-constexpr int64_t kParallelWork = 64 * 64 * 64;
+// Ties the tile shape of a kernel to the packers that lay data out for it.
+template <typename T, int MR, int NR>
+Blocking<T> make_blocking(int64_t mc, int64_t kc, int64_t nc, detail::MicroKernel<T> kernel) {
+  return {MR, NR, mc, kc, nc, kernel, pack_a<T, MR>, pack_b<T, NR>};
+}
 
 // C = beta*C + alpha*acc for a tile of accumulators with row length ld; beta == 0 never reads C.
 template <typename T>
@@ -58,36 +107,30 @@ void kernel_portable(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int6
   update_tile(&acc[0][0], NR, c, rsc, csc, m, n, alpha, beta);
 }
 
-#ifdef EMBER_HAVE_X86
-bool cpu_has_avx2_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-}
-#endif
-
-// Block sizes: KC x NR of B fills about a third of L1, MC x KC of A a fraction of L2.
+// Block sizes: KC x NR of B fills about a third of L1, MC x KC of A an eighth of L2, and KC x NC
+// of B sits in L3 (BLIS's choices for Haswell-class cores, confirmed by bench/gemm_bench.cpp).
 template <typename T>
-Blocking<T> choose_blocking() {
+Blocking<T> portable_blocking() {
   if constexpr (sizeof(T) >= 8) {
-    return {4, 4, 128, 256, 2048, kernel_portable<T, 4, 4>};
+    return make_blocking<T, 4, 4>(128, 256, 2048, kernel_portable<T, 4, 4>);
   } else {
-    return {4, 8, 128, 256, 4096, kernel_portable<T, 4, 8>};
+    return make_blocking<T, 4, 8>(128, 256, 4096, kernel_portable<T, 4, 8>);
   }
 }
 
+template <typename T>
+Blocking<T> choose_blocking() {
 #ifdef EMBER_HAVE_X86
-template <>
-Blocking<float> choose_blocking<float>() {
-  if (cpu_has_avx2_fma()) return {6, 16, 144, 256, 4080, detail::kernel_f32_6x16_avx2};
-  return {4, 8, 128, 256, 4096, kernel_portable<float, 4, 8>};
-}
-
-template <>
-Blocking<double> choose_blocking<double>() {
-  if (cpu_has_avx2_fma()) return {6, 8, 72, 256, 2040, detail::kernel_f64_6x8_avx2};
-  return {4, 4, 128, 256, 2048, kernel_portable<double, 4, 4>};
-}
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if constexpr (std::is_same_v<T, float>) {
+      return make_blocking<float, 6, 16>(144, 256, 4080, detail::kernel_f32_6x16_avx2);
+    } else if constexpr (std::is_same_v<T, double>) {
+      return make_blocking<double, 6, 8>(72, 256, 2040, detail::kernel_f64_6x8_avx2);
+    }
+  }
 #endif
+  return portable_blocking<T>();
+}
 
 struct AlignedDelete {
   void operator()(void* p) const { ::operator delete(p, std::align_val_t(64)); }
@@ -107,41 +150,47 @@ T* scratch(int64_t n) {
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-// Packs an mc x kc block of A into MR-row panels, each stored k-major (MR values per k).
-template <typename T>
-void pack_a(int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa, int64_t mr, T* out) {
-  for (int64_t i0 = 0; i0 < mc; i0 += mr) {
-    const int64_t rows = std::min(mr, mc - i0);
-    const T* a = A + i0 * rsa;
-    for (int64_t k = 0; k < kc; ++k, out += mr) {
-      for (int64_t i = 0; i < rows; ++i) out[i] = a[i * rsa + k * csa];
-      for (int64_t i = rows; i < mr; ++i) out[i] = T(0);
-    }
+// One row of C for the unpacked path: acc[0, n) = A[i, :] @ B[:, j0 : j0+n]. Looping k outside j
+// gives independent, vectorisable adds instead of one latency-bound chain per element.
+template <typename T, bool kUnitCsb>
+void direct_row(int64_t n, int64_t K, const T* a, int64_t csa, const T* B, int64_t rsb,
+                int64_t csb, T* acc) {
+  std::fill_n(acc, n, T(0));
+  for (int64_t k = 0; k < K; ++k) {
+    const T a_k = a[k * csa];
+    const T* b = B + k * rsb;
+    for (int64_t j = 0; j < n; ++j) acc[j] += a_k * b[kUnitCsb ? j : j * csb];
   }
 }
 
-// Packs a kc x nc block of B into NR-column panels, each stored k-major (NR values per k).
+// Unpacked product by dot products, for C narrower than a vector loop's set-up is worth.
 template <typename T>
-void pack_b(int64_t kc, int64_t nc, const T* B, int64_t rsb, int64_t csb, int64_t nr, T* out) {
-  for (int64_t j0 = 0; j0 < nc; j0 += nr) {
-    const int64_t cols = std::min(nr, nc - j0);
-    const T* b = B + j0 * csb;
-    for (int64_t k = 0; k < kc; ++k, out += nr) {
-      for (int64_t j = 0; j < cols; ++j) out[j] = b[k * rsb + j * csb];
-      for (int64_t j = cols; j < nr; ++j) out[j] = T(0);
-    }
-  }
-}
-
-// Unpacked triple loop for tiny products, where per-call overhead dominates; also K == 0.
-template <typename T>
-void gemm_direct(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
-                 const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc) {
+void gemm_dot(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+              const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc) {
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t j = 0; j < N; ++j) {
       T acc = T(0);
       for (int64_t k = 0; k < K; ++k) acc += A[i * rsa + k * csa] * B[k * rsb + j * csb];
       update_tile(&acc, 0, C + i * rsc + j * csc, 0, 0, 1, 1, alpha, beta);
+    }
+  }
+}
+
+// Unpacked product by rows, for small products where packing costs more than it saves.
+template <typename T>
+void gemm_rows(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+               const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc) {
+  constexpr int64_t kChunk = 64;
+  T acc[kChunk];
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j0 = 0; j0 < N; j0 += kChunk) {
+      const int64_t n = std::min(kChunk, N - j0);
+      if (csb == 1) {
+        direct_row<T, true>(n, K, A + i * rsa, csa, B + j0, rsb, csb, acc);
+      } else {
+        direct_row<T, false>(n, K, A + i * rsa, csa, B + j0 * csb, rsb, csb, acc);
+      }
+      update_tile(acc, 0, C + i * rsc + j0 * csc, 0, csc, 1, n, alpha, beta);
     }
   }
 }
@@ -159,10 +208,10 @@ void gemm_blocked(const Blocking<T>& bl, int64_t M, int64_t N, int64_t K, T alph
     for (int64_t pc = 0; pc < K; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, K - pc);
       const T beta_pc = pc == 0 ? beta : T(1);  // later K blocks accumulate onto the first
-      pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, bl.nr, b_pack);
+      bl.pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, b_pack);
       for (int64_t ic = 0; ic < M; ic += bl.mc) {
         const int64_t mc = std::min(bl.mc, M - ic);
-        pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, bl.mr, a_pack);
+        bl.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, a_pack);
         for (int64_t jr = 0; jr < nc; jr += bl.nr) {
           for (int64_t ir = 0; ir < mc; ir += bl.mr) {
             bl.kernel(kc, a_pack + ir * kc, b_pack + jr * kc, C + (ic + ir) * rsc + (jc + jr) * csc,
@@ -209,9 +258,16 @@ void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int
           const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc) {
   if (M <= 0 || N <= 0) return;
   // alpha == 0 leaves A and B unread, as in BLAS, so NaN in them does not leak into C.
-  if (K <= 0 || alpha == T(0) || M * N * K < kDirectWork) {
-    const int64_t k = alpha == T(0) ? 0 : std::max<int64_t>(K, 0);
-    gemm_direct(M, N, k, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+  if (K <= 0 || alpha == T(0)) {
+    gemm_dot(M, N, int64_t{0}, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    return;
+  }
+  if (M * N * K < kDirectWork) {
+    if (N < kNarrowN) {
+      gemm_dot(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    } else {
+      gemm_rows(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    }
     return;
   }
   static const Blocking<T> blocking = choose_blocking<T>();

@@ -78,8 +78,12 @@ void kernel_6x2v(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int64_t 
   typename S::Vec acc[kMR][2];
 #pragma GCC unroll 6
   for (int i = 0; i < kMR; ++i) acc[i][0] = acc[i][1] = S::zero();
-  // The C tile is needed right after the loop; start fetching it now.
-  for (int64_t i = 0; i < m; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc), _MM_HINT_T0);
+  // The C tile is needed right after the loop; start fetching it now. A row of the tile spans
+  // two cache lines unless C happens to be 64-byte aligned, so touch both ends.
+  for (int64_t i = 0; i < m; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + (n - 1) * csc), _MM_HINT_T0);
+  }
 
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {

@@ -91,10 +91,12 @@ class GemmTest : public ::testing::Test {};
 using Types = ::testing::Types<float, double, int64_t, int32_t, uint8_t>;
 TYPED_TEST_SUITE(GemmTest, Types);
 
-// Shapes cover: scalar, tiny direct path, 0-sized, K == 0, primes (edge tiles), multi-block.
+// Shapes cover: scalar, both unpacked paths (narrow and by rows, one wider than a 64-column
+// chunk), 0-sized, K == 0, primes (edge tiles), exact tiles, multi-block, skinny.
 const std::vector<std::array<int64_t, 3>> kShapes = {
-    {1, 1, 1}, {2, 2, 2}, {3, 1, 5}, {0, 4, 3}, {4, 0, 3}, {5, 4, 0}, {37, 53, 29},
-    {6, 16, 300}, {7, 17, 65}, {64, 64, 64}, {200, 300, 150}, {1, 500, 40}, {300, 2, 70}};
+    {1, 1, 1},    {2, 2, 2},     {3, 1, 5},      {3, 10, 7},   {2, 70, 3},
+    {0, 4, 3},    {4, 0, 3},     {5, 4, 0},      {37, 53, 29}, {6, 16, 300},
+    {7, 17, 65},  {64, 64, 64},  {200, 300, 150}, {1, 500, 40}, {300, 2, 70}};
 
 TYPED_TEST(GemmTest, MatchesNaiveLoop) {
   std::mt19937 rng(42);

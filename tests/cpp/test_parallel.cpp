@@ -61,7 +61,7 @@ TEST(Parallel, NestedCallsRunInline) {
   ThreadCountGuard guard;
   ember::set_num_threads(2);
   std::atomic<int> inner_calls{0}, total{0};
-  ember::parallel_for(0, 2, 1, [&](int64_t lo, int64_t hi) {
+  ember::parallel_for(0, 2, 1, [&](int64_t, int64_t) {
     EXPECT_TRUE(ember::in_parallel_region());
     const auto outer = std::this_thread::get_id();
     ember::parallel_for(0, 100, 1, [&](int64_t a, int64_t b) {
