@@ -1,12 +1,14 @@
 // GFLOP/s of ember::cpu::gemm<float> on square matrices, 1 and 2 threads.
 //
 // Build from the repository root (not built by CMake):
-//   g++ -std=c++17 -O3 -Icsrc -DEMBER_HAVE_X86=1 -c csrc/cpu/gemm_avx2.cpp -mavx2 -mfma -o /tmp/gemm_avx2.o
+//   g++ -std=c++17 -O3 -Icsrc -DEMBER_HAVE_X86=1 -mavx2 -mfma -c csrc/cpu/gemm_avx2.cpp -o /tmp/k.o
 //   g++ -std=c++17 -O3 -Icsrc -DEMBER_HAVE_X86=1 bench/gemm_bench.cpp csrc/cpu/gemm.cpp
-//       csrc/core/parallel.cpp /tmp/gemm_avx2.o -pthread -o /tmp/gemm_bench
+//       csrc/core/parallel.cpp /tmp/k.o -pthread -o /tmp/gemm_bench   (one line with the above)
 //   /tmp/gemm_bench [sizes...]
 // NumPy on one thread, for comparison (unset both variables together, only in this command):
-//   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 -c "..."
+//   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 -c "import numpy as np,
+//   timeit; [print(n, 2*n**3/min(timeit.repeat(lambda: a@a, number=1, repeat=20))/1e9) for n in
+//   (256,512,1024,2048) for a in [np.random.rand(n,n).astype(np.float32)]]"
 // Napkin math: AVX2 peak = 2 FMA ports x 8 floats x 2 flops = 32 flop/cycle, ~90-100 GFLOP/s at
 // 2.8-3.1 GHz per core. The host shares its 2 cores, so compare numbers taken in the same run.
 
