@@ -1,5 +1,6 @@
 #include "ops/copy.h"
 
+#include "autograd/inplace.h"
 #include "autograd/node.h"
 #include "ops/elementwise.h"
 #include "ops/view.h"
@@ -17,6 +18,10 @@ static Device kernel_device(const Tensor& dst, const Tensor& src) {
 void check_inplace(const Tensor& self, const char* op) {
   EMBER_CHECK(!(GradMode::is_enabled() && self.requires_grad() && self.is_leaf()),
               "a leaf Variable that requires grad is being used in an in-place operation (", op, ")");
+  const Tensor& base = self.view_base();
+  EMBER_CHECK(!(GradMode::is_enabled() && base.defined() && base.requires_grad() && base.is_leaf()),
+              "a view of a leaf Variable that requires grad is being used in an in-place operation (",
+              op, ")");
   for (int d = 0; d < self.dim(); ++d)
     EMBER_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1, "[", op,
                 "] unsupported operation: more than one element of the written-to tensor refers "
@@ -33,7 +38,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   if (should_record({&self, &src})) {
     Shape src_sizes = src.sizes();
     DType src_dtype = src.dtype();
-    record("CopyBackwards", {Tensor(), src}, self, {}, [src_sizes, src_dtype](const TensorList& g, const TensorList&) {
+    record_inplace(self, "CopyBackwards", {self, src}, {}, [src_sizes, src_dtype](const TensorList& g, const TensorList&) {
       return TensorList{Tensor(), to_dtype(sum_to(g[0], src_sizes), src_dtype)};
     });
   }
@@ -44,8 +49,8 @@ Tensor& fill_(Tensor& self, const Scalar& value) {
   check_inplace(self, "fill_");
   fill_kernel(self.device(), self, value);
   self.bump_version();
-  if (self.requires_grad() && GradMode::is_enabled())
-    record("FillBackward0", {Tensor()}, self, {}, [](const TensorList&, const TensorList&) {
+  if (should_record({&self}))
+    record_inplace(self, "FillBackward0", {self}, {}, [](const TensorList&, const TensorList&) {
       return TensorList{Tensor()};
     });
   return self;

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "autograd/inplace.h"
 #include "autograd/node.h"
 #include "ops/copy.h"
 #include "ops/factory.h"
@@ -283,15 +284,10 @@ static Tensor& inplace(Tensor& self, const Tensor& other, BinaryOp op, const cha
     self.bump_version();
     return self;
   }
-  EMBER_CHECK(!self.view_base().defined(), "[", name,
-              "] in-place operations on views of tensors that require grad are not supported yet");
   Tensor result = out_of_place(clone(self), other);
   copy_kernel(self.device(), self, result);
   self.bump_version();
-  AutogradMeta& meta = self.ensure_autograd_meta();
-  meta.grad_fn = result.grad_fn();
-  meta.output_nr = 0;
-  meta.requires_grad = true;
+  rebase_history(self, result.grad_fn());
   return self;
 }
 

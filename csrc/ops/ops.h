@@ -5,3 +5,4 @@
 #include "ops/factory.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
+#include "ops/indexing.h"

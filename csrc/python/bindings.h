@@ -14,6 +14,7 @@ void init_autograd(pybind11::module_& m, TensorClass& cls);
 void init_view_ops(pybind11::module_& m, TensorClass& cls);
 void init_elementwise_ops(pybind11::module_& m, TensorClass& cls);
 void init_reduce_ops(pybind11::module_& m, TensorClass& cls);
+void init_indexing_ops(pybind11::module_& m, TensorClass& cls);
 
 /// Binds fn both as ember.<name>(...) and as the Tensor method <name>(...).
 template <typename Fn, typename... Extra>

@@ -23,4 +23,5 @@ PYBIND11_MODULE(_C, m) {
   init_view_ops(m, cls);
   init_elementwise_ops(m, cls);
   init_reduce_ops(m, cls);
+  init_indexing_ops(m, cls);
 }

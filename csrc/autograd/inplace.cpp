@@ -1,0 +1,77 @@
+#include "autograd/inplace.h"
+
+#include "ops/copy.h"
+#include "ops/factory.h"
+#include "ops/view.h"
+
+namespace ember {
+
+CopySlices::CopySlices(const Tensor& base, const Tensor& view, std::shared_ptr<Node> fn)
+    : base_sizes_(base.sizes()), base_strides_(base.strides()), view_sizes_(view.sizes()),
+      view_strides_(view.strides()), base_offset_(base.storage_offset()),
+      view_offset_(view.storage_offset()), fn_(std::move(fn)) {}
+
+// The gradient of the base is grad_base everywhere except on the view's region, where it is the
+// in-place op's backward applied to that region. Written with ember ops (copy_ into a view goes
+// through rebase_history again), so create_graph differentiates it.
+TensorList CopySlices::apply(TensorList&& grads) {
+  const Tensor& g = grads[0];
+  // Lay the gradient out like the base, so the view's geometry (relative to the base's offset)
+  // addresses its region: a contiguous base is a clone, any other layout a buffer over its span.
+  Tensor storage, result;
+  if (contiguous_strides(base_sizes_) == base_strides_) {
+    result = g.is_contiguous() ? clone(g) : contiguous(g);
+    storage = result;
+  } else {
+    int64_t span = 1;
+    for (int i = 0; i < base_sizes_.size(); ++i)
+      if (base_sizes_[i] > 0) span += (base_sizes_[i] - 1) * base_strides_[i];
+    storage = zeros({span}, g.dtype(), g.device());
+    result = as_strided(storage, base_sizes_, base_strides_, 0);
+    copy_(result, g);
+  }
+  Tensor region = as_strided(storage, view_sizes_, view_strides_, view_offset_ - base_offset_);
+  TensorList res = fn_->apply(TensorList{clone(region)});
+  if (res.empty()) res.resize(next_edges.size());
+  if (res[0].defined())
+    copy_(region, res[0]);
+  else
+    zero_(region);
+  res[0] = storage.is_same(result) ? result : as_strided(storage, base_sizes_, base_strides_, 0);
+  return res;
+}
+
+void rebase_history(Tensor& self, const std::shared_ptr<Node>& fn) {
+  Tensor base = self.view_base();
+  if (!base.defined()) {
+    AutogradMeta& meta = self.ensure_autograd_meta();
+    meta.grad_fn = fn;
+    meta.output_nr = 0;
+    meta.requires_grad = true;
+    return;
+  }
+  auto node = std::make_shared<CopySlices>(base, self, fn);
+  node->next_edges.push_back(gradient_edge(base));
+  for (size_t i = 1; i < fn->next_edges.size(); ++i) node->next_edges.push_back(fn->next_edges[i]);
+  node->outputs.push_back({base.sizes(), base.dtype(), base.device()});
+  AutogradMeta& base_meta = base.ensure_autograd_meta();
+  base_meta.grad_fn = node;
+  base_meta.output_nr = 0;
+  base_meta.requires_grad = true;
+  // The view's history is now that of a view of the rewritten base.
+  Tensor fresh = as_strided(base, self.sizes(), self.strides(), self.storage_offset());
+  AutogradMeta& meta = self.ensure_autograd_meta();
+  meta.grad_fn = fresh.grad_fn();
+  meta.output_nr = 0;
+  meta.requires_grad = true;
+}
+
+void record_inplace(Tensor& self, const char* name, const TensorList& inputs,
+                    std::vector<SavedTensor> saved, BackwardFn fn) {
+  auto node = std::make_shared<FunctionNode>(name, std::move(saved), std::move(fn));
+  for (const Tensor& t : inputs) node->next_edges.push_back(gradient_edge(t));
+  node->outputs.push_back({self.sizes(), self.dtype(), self.device()});
+  rebase_history(self, node);
+}
+
+}  // namespace ember
