@@ -1,5 +1,7 @@
 // CPU gather/scatter, index linearisation, masked fill and nonzero. Gather and scatter only move
 // elements, so they switch on the element size (1, 4 or 8 bytes) rather than on the dtype.
+#include <cstring>
+
 #include "cpu/loops.h"
 #include "ops/indexing.h"
 
@@ -26,6 +28,16 @@ void gather_cpu(const Tensor& out, const Tensor& src, const Tensor& index, const
   dispatch_itemsize(out.itemsize(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     loop.for_each([&](char** d, const int64_t* s, int64_t n) {
+      if (s[2] == 0) {  // one index for the whole row (index_select, x[rows]): a row copy
+        const char* from = d[1] + index_offset(load_index(d[2]), bytes);
+        if (s[0] == int64_t(sizeof(T)) && s[1] == int64_t(sizeof(T))) {
+          std::memcpy(d[0], from, n * sizeof(T));
+        } else {
+          for (int64_t i = 0; i < n; ++i)
+            *reinterpret_cast<T*>(d[0] + i * s[0]) = *reinterpret_cast<const T*>(from + i * s[1]);
+        }
+        return;
+      }
       for (int64_t i = 0; i < n; ++i) {
         int64_t off = index_offset(load_index(d[2] + i * s[2]), bytes);
         *reinterpret_cast<T*>(d[0] + i * s[0]) = *reinterpret_cast<const T*>(d[1] + i * s[1] + off);
