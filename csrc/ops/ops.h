@@ -4,5 +4,6 @@
 #include "ops/elementwise.h"
 #include "ops/factory.h"
 #include "ops/reduce.h"
+#include "ops/shape.h"
 #include "ops/view.h"
 #include "ops/indexing.h"

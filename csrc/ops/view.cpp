@@ -1,12 +1,14 @@
 #include "ops/view.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "autograd/node.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
 #include "ops/reduce.h"
+#include "ops/shape.h"
 
 namespace ember {
 
@@ -35,25 +37,58 @@ Tensor expand_raw(const Tensor& self, const Shape& sizes) {
   return make_tensor(self.storage(), sizes, strides, self.storage_offset(), self.dtype());
 }
 
-// ---- the general view and its backward ------------------------------------------------------
+// ---- the backward of views that pick a sub-range ---------------------------------------------
 
-// Scatters grad (shaped like the view) into zeros shaped like the base: the backward of any view
-// that is not a plain reshape/permute/expand.
-static Tensor as_strided_backward(const Tensor& grad, const Shape& base_sizes,
-                                  const Shape& base_strides, int64_t base_offset,
-                                  const Shape& sizes, const Shape& strides, int64_t offset) {
-  // Work in a contiguous buffer the size of the base's storage span, then view it as the base.
-  int64_t span = 1;
-  for (int i = 0; i < base_sizes.size(); ++i)
-    if (base_sizes[i] > 0) span += (base_sizes[i] - 1) * base_strides[i];
-  for (int i = 0; i < sizes.size(); ++i)
-    if (sizes[i] > 0) span = std::max(span, offset - base_offset + 1 + (sizes[i] - 1) * strides[i]);
-  Tensor buffer = zeros({span}, grad.dtype(), grad.device());
-  Tensor region = as_strided(buffer, sizes, strides, offset - base_offset);
-  // Overlapping views (expand-like strides) must accumulate: index_put with accumulate is the
-  // general tool; the common non-overlapping case is a plain copy.
-  copy_kernel(grad.device(), region, grad);
-  return as_strided(buffer, base_sizes, base_strides, 0);
+using ViewFn = std::function<Tensor(const Tensor&)>;
+
+// The gradient of a view's base: zeros shaped like the base with `grad` written into the region
+// `view_fn` selects of it. Views whose elements may share memory (unfold windows, as_strided)
+// pass `overlapping` so that every contribution is added. Recorded like any op so that
+// create_graph works: its own backward is the view again.
+static Tensor view_backward(const char* name, const Tensor& grad, const Shape& base_sizes,
+                            const ViewFn& view_fn, bool overlapping) {
+  Tensor out = zeros(base_sizes, grad.dtype(), grad.device());
+  Tensor region;
+  {
+    GradModeGuard no_grad(false);
+    region = view_fn(out);
+  }
+  if (region.numel() > 0) {
+    if (overlapping)
+      accumulate_kernel(grad.device(), region, grad);
+    else
+      copy_kernel(grad.device(), region, grad);
+  }
+  if (should_record({&grad}))
+    record(name, {grad}, out, {}, [view_fn](const TensorList& g, const TensorList&) {
+      return TensorList{view_fn(g[0])};
+    });
+  return out;
+}
+
+// Elements [offset, offset + extent) of storage hold the tensor with this geometry.
+static int64_t extent(const Shape& sizes, const Shape& strides) {
+  int64_t last = 0;
+  for (int i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) return 0;
+    last += (sizes[i] - 1) * strides[i];
+  }
+  return last + 1;
+}
+
+// as_strided's geometry is relative to the storage, so its gradient is built in a buffer laid
+// out like the storage span both the base and the view touch, then viewed as the base.
+static Tensor as_strided_backward(const Tensor& grad, const Shape& base_sizes, const Shape& base_strides,
+                                  int64_t base_offset, const Shape& sizes, const Shape& strides, int64_t offset) {
+  int64_t lo = std::min(base_offset, offset);
+  int64_t hi = std::max(base_offset + extent(base_sizes, base_strides), offset + extent(sizes, strides));
+  int64_t rel = offset - lo;
+  Tensor buffer = view_backward("AsStridedBackward0", grad, {hi - lo}, [sizes, strides, rel](const Tensor& x) {
+    Tensor flat = contiguous(x);
+    return as_strided(flat, sizes, strides, flat.storage_offset() + rel);
+  }, /*overlapping=*/true);
+  Tensor flat = contiguous(buffer);
+  return as_strided(flat, base_sizes, base_strides, flat.storage_offset() + base_offset - lo);
 }
 
 Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides,
@@ -99,7 +134,9 @@ Shape infer_size(const Shape& shape, int64_t numel) {
   }
   Shape out = shape;
   if (infer >= 0) {
-    EMBER_CHECK(known != 0 && numel % known == 0, "shape '", shape, "' is invalid for input of size ", numel);
+    EMBER_CHECK(known != 0, "cannot reshape tensor of 0 elements into shape ", shape,
+                " because the unspecified dimension size -1 can be any value and is ambiguous");
+    EMBER_CHECK(numel % known == 0, "shape '", shape, "' is invalid for input of size ", numel);
     out[infer] = numel / known;
   } else {
     EMBER_CHECK(known == numel, "shape '", shape, "' is invalid for input of size ", numel);
@@ -187,6 +224,13 @@ Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
 
 Tensor unflatten(const Tensor& self, int64_t dim, const Shape& sizes) {
   int d = wrap_dim(dim, self.dim());
+  EMBER_CHECK(!sizes.empty(), "unflatten: sizes must be non-empty");
+  int64_t known = 1;
+  for (int64_t s : sizes) known *= s == -1 ? 1 : s;
+  bool inferred = std::find(sizes.begin(), sizes.end(), -1) != sizes.end();
+  EMBER_CHECK(inferred ? known != 0 && self.sizes()[d] % known == 0 : known == self.sizes()[d],
+              "unflatten: Provided sizes ", sizes, " don't multiply up to the size of dim ", d, " (",
+              self.sizes()[d], ") in the input tensor");
   Shape inner = infer_size(sizes, self.sizes()[d]);
   Shape shape;
   for (int i = 0; i < d; ++i) shape.push_back(self.sizes()[i]);
@@ -254,6 +298,30 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
   return permute(self, dims);
 }
 
+Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination) {
+  EMBER_CHECK(source.size() == destination.size(), "movedim: Invalid source or destination dims: source (",
+              source, " dims) should contain the same number of dims as destination (", destination, " dims)");
+  int n = self.dim();
+  Shape order = Shape::filled(n, -1);
+  uint32_t used_src = 0, used_dst = 0;
+  for (int i = 0; i < source.size(); ++i) {
+    int s = wrap_dim(source[i], n), d = wrap_dim(destination[i], n);
+    EMBER_CHECK(!(used_src >> s & 1), "movedim: repeated dim in `source` (", source, ")");
+    EMBER_CHECK(!(used_dst >> d & 1), "movedim: repeated dim in `destination` (", destination, ")");
+    used_src |= 1u << s;
+    used_dst |= 1u << d;
+    order[d] = s;
+  }
+  // The dims not moved keep their relative order in the free slots.
+  int next = 0;
+  for (int i = 0; i < n; ++i) {
+    if (order[i] >= 0) continue;
+    while (used_src >> next & 1) ++next;
+    order[i] = next++;
+  }
+  return permute(self, order);
+}
+
 Tensor t(const Tensor& self) {
   EMBER_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
   return self.dim() < 2 ? transpose(self, 0, 0) : transpose(self, 0, 1);
@@ -290,15 +358,23 @@ Tensor unsqueeze(const Tensor& self, int64_t dim) {
   return out;
 }
 
+TensorList broadcast_tensors(const TensorList& tensors) {
+  Shape shape;
+  for (const Tensor& t : tensors) shape = broadcast_shapes(shape, t.sizes(), "broadcast_tensors");
+  TensorList out;
+  for (const Tensor& t : tensors) out.push_back(t.sizes() == shape ? t : expand(t, shape));
+  return out;
+}
+
 // ---- sub-ranges ------------------------------------------------------------------------------
 
-// Views that pick a sub-range of the base send the gradient back through as_strided_backward.
-static void record_subrange(const char* name, const Tensor& self, const Tensor& out) {
+// Views that pick a sub-range of the base: the gradient is the same view taken of zeros.
+static void record_subrange(const char* name, const Tensor& self, const Tensor& out, ViewFn view_fn,
+                            bool overlapping = false) {
   if (!should_record({&self})) return;
-  Shape bs = self.sizes(), bst = self.strides(), s = out.sizes(), st = out.strides();
-  int64_t bo = self.storage_offset(), o = out.storage_offset();
-  record(name, {self}, out, {}, [bs, bst, bo, s, st, o](const TensorList& g, const TensorList&) {
-    return TensorList{as_strided_backward(g[0], bs, bst, bo, s, st, o)};
+  Shape sizes = self.sizes();
+  record(name, {self}, out, {}, [name, sizes, view_fn, overlapping](const TensorList& g, const TensorList&) {
+    return TensorList{view_backward(name, g[0], sizes, view_fn, overlapping)};
   });
 }
 
@@ -314,7 +390,7 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   sizes.erase(d);
   strides.erase(d);
   Tensor out = make_view(self, sizes, strides, offset);
-  record_subrange("SelectBackward0", self, out);
+  record_subrange("SelectBackward0", self, out, [d, index](const Tensor& x) { return select(x, d, index); });
   return out;
 }
 
@@ -334,7 +410,8 @@ Tensor slice(const Tensor& self, int64_t dim, int64_t start, int64_t end, int64_
   sizes[d] = len;
   strides[d] *= step;
   Tensor out = make_view(self, sizes, strides, offset);
-  record_subrange("SliceBackward0", self, out);
+  record_subrange("SliceBackward0", self, out,
+                  [d, start, end, step](const Tensor& x) { return slice(x, d, start, end, step); });
   return out;
 }
 
@@ -368,7 +445,8 @@ Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) 
   sizes.push_back(len);
   strides.push_back(self.strides()[a] + self.strides()[b]);
   Tensor out = make_view(self, sizes, strides, storage_offset);
-  record_subrange("DiagonalBackward0", self, out);
+  record_subrange("DiagonalBackward0", self, out,
+                  [offset, a, b](const Tensor& x) { return diagonal(x, offset, a, b); });
   return out;
 }
 
@@ -377,6 +455,7 @@ Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step) {
   int64_t dim_size = self.dim() == 0 ? 1 : self.sizes()[d];
   EMBER_CHECK(size <= dim_size, "maximum size for tensor at dimension ", d, " is ", dim_size,
               " but size is ", size);
+  EMBER_CHECK(size >= 0, "size is ", size, " but must be >= 0");
   EMBER_CHECK(step > 0, "step is ", step, " but must be > 0");
   Shape sizes = self.sizes(), strides = self.strides();
   if (self.dim() > 0) {
@@ -386,24 +465,9 @@ Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step) {
   sizes.push_back(size);
   strides.push_back(self.dim() == 0 ? 1 : self.strides()[d]);
   Tensor out = make_view(self, sizes, strides, self.storage_offset());
-  // Windows may overlap, so the backward must add: scatter each window's gradient back.
-  if (should_record({&self})) {
-    Shape bs = self.sizes();
-    record("UnfoldBackward0", {self}, out, {}, [bs, d, size, step](const TensorList& g, const TensorList&) {
-      Tensor grad = zeros(bs, g[0].dtype(), g[0].device());
-      GradModeGuard guard(GradMode::is_enabled());
-      int64_t n = g[0].dim() == 0 ? 1 : g[0].sizes()[bs.size() ? d : 0];
-      for (int64_t i = 0; i < n; ++i) {
-        Tensor window = bs.size() ? narrow(grad, d, i * step, size) : grad;
-        Tensor part = bs.size() ? select(g[0], d, i) : select(g[0], -1, 0);
-        part = bs.size() ? transpose(unsqueeze(part, d), d, -1) : part;
-        part = bs.size() ? squeeze(part, {-1}) : part;
-        Tensor updated = add(window, part);
-        copy_kernel(grad.device(), window, updated);
-      }
-      return TensorList{grad};
-    });
-  }
+  // Windows may overlap, so the backward adds.
+  record_subrange("UnfoldBackward0", self, out,
+                  [dim, size, step](const Tensor& x) { return unfold(x, dim, size, step); }, /*overlapping=*/true);
   return out;
 }
 

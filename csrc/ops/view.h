@@ -23,6 +23,10 @@ Tensor reshape(const Tensor& self, const Shape& shape);
 Tensor expand(const Tensor& self, const Shape& sizes);
 Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1);
 Tensor permute(const Tensor& self, const Shape& dims);
+/// Moves dims source[i] to destination[i]; the others keep their order.
+Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination);
+/// Expanded views of all tensors to their common broadcast shape.
+TensorList broadcast_tensors(const TensorList& tensors);
 /// Matrix transpose of a <= 2-d tensor (t()).
 Tensor t(const Tensor& self);
 Tensor squeeze(const Tensor& self);

@@ -24,4 +24,5 @@ PYBIND11_MODULE(_C, m) {
   init_elementwise_ops(m, cls);
   init_reduce_ops(m, cls);
   init_indexing_ops(m, cls);
+  init_shape_ops(m, cls);
 }

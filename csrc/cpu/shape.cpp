@@ -1,0 +1,230 @@
+// CPU kernels of the shape ops that are not a copy: sorting and selection by order, triangle
+// masks, and the gather/scatter along one dim that their backward passes use. Row kernels walk
+// the rows along `dim` with a StridedLoop over the "row start" views (the operands without dim)
+// and run rows on several threads when there is enough work. See Note [Strides are in elements].
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cpu/loops.h"
+#include "ops/shape.h"
+
+namespace ember::cpu {
+namespace {
+
+// t without dim d: element i is where row i along d starts.
+Tensor row_starts(const Tensor& t, int d) {
+  Shape sizes = t.sizes(), strides = t.strides();
+  sizes.erase(d);
+  strides.erase(d);
+  return make_tensor(t.storage(), sizes, strides, t.storage_offset(), t.dtype());
+}
+
+// Calls chunk(rows, n) with rows(i, k) the start of row i of operand k, for runs of n rows;
+// the operands must agree on every dim but d. Rows of `row_len` elements are split over threads
+// so that each thread gets about kParallelGrain elements or more.
+template <typename Chunk, typename... Ts>
+void for_each_row(int d, int64_t row_len, const Chunk& chunk, const Ts&... ts) {
+  StridedLoop loop{row_starts(ts, d)...};
+  int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(row_len, 1));
+  loop.for_each([&](char** data, const int64_t* s, int64_t n) {
+    auto rows = [data, s](int64_t i, int k) { return data[k] + i * s[k]; };
+    chunk(rows, n);
+  }, grain);
+}
+
+// The order PyTorch sorts in: NaN is larger than every number (and equal to NaN).
+template <typename T>
+bool nan_last_less(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    return a < b || (b != b && a == a);
+  else
+    return a < b;
+}
+template <typename T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v; else return false;
+}
+
+template <typename T>
+using Entry = std::pair<T, int64_t>;
+// Comparators as types (not function pointers) so that std::sort inlines them.
+struct EntryLess {
+  template <typename T>
+  bool operator()(const Entry<T>& a, const Entry<T>& b) const { return nan_last_less(a.first, b.first); }
+};
+struct EntryGreater {
+  template <typename T>
+  bool operator()(const Entry<T>& a, const Entry<T>& b) const { return nan_last_less(b.first, a.first); }
+};
+/// Calls f(EntryGreater{}) or f(EntryLess{}): the order is chosen once per call.
+template <typename F>
+void with_order(bool greater, const F& f) {
+  if (greater) f(EntryGreater{}); else f(EntryLess{});
+}
+
+// Reads row `x` (stride xs) into (value, index) pairs.
+template <typename T>
+void load_row(std::vector<Entry<T>>& buf, const T* x, int64_t xs, int64_t n) {
+  buf.resize(n);
+  for (int64_t j = 0; j < n; ++j) buf[j] = {x[j * xs], j};
+}
+
+// The first n entries of buf to a values row and an indices row.
+template <typename T>
+void store_row(const std::vector<Entry<T>>& buf, int64_t n, T* v, int64_t vs, int64_t* ix, int64_t is) {
+  for (int64_t j = 0; j < n; ++j) {
+    v[j * vs] = buf[j].first;
+    ix[j * is] = buf[j].second;
+  }
+}
+
+void sort_cpu(const Tensor& values, const Tensor& indices, const Tensor& in, int d, bool descending, bool stable) {
+  int64_t n = in.sizes()[d];
+  int64_t vs = values.strides()[d], is = indices.strides()[d], xs = in.strides()[d];
+  dispatch_all(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    with_order(descending, [&](auto cmp) {
+    for_each_row(d, n, [&](auto rows, int64_t count) {
+      std::vector<Entry<T>> buf;
+      for (int64_t r = 0; r < count; ++r) {
+        load_row(buf, reinterpret_cast<const T*>(rows(r, 2)), xs, n);
+        if (stable)
+          std::stable_sort(buf.begin(), buf.end(), cmp);
+        else
+          std::sort(buf.begin(), buf.end(), cmp);
+        store_row(buf, n, reinterpret_cast<T*>(rows(r, 0)), vs, reinterpret_cast<int64_t*>(rows(r, 1)), is);
+      }
+    }, values, indices, in);
+    });
+  });
+}
+
+void topk_cpu(const Tensor& values, const Tensor& indices, const Tensor& in, int d, int64_t k, bool largest) {
+  int64_t n = in.sizes()[d];
+  int64_t vs = values.strides()[d], is = indices.strides()[d], xs = in.strides()[d];
+  dispatch_all(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    with_order(largest, [&](auto cmp) {
+    for_each_row(d, n, [&](auto rows, int64_t count) {
+      std::vector<Entry<T>> buf;
+      for (int64_t r = 0; r < count; ++r) {
+        load_row(buf, reinterpret_cast<const T*>(rows(r, 2)), xs, n);
+        std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), cmp);
+        store_row(buf, k, reinterpret_cast<T*>(rows(r, 0)), vs, reinterpret_cast<int64_t*>(rows(r, 1)), is);
+      }
+    }, values, indices, in);
+    });
+  });
+}
+
+void kthvalue_cpu(const Tensor& values, const Tensor& indices, const Tensor& in, int d, int64_t k,
+                  bool nan_propagates) {
+  int64_t n = in.sizes()[d], xs = in.strides()[d];
+  dispatch_all(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    for_each_row(d, n, [&](auto rows, int64_t count) {
+      std::vector<Entry<T>> buf;
+      for (int64_t r = 0; r < count; ++r) {
+        const T* x = reinterpret_cast<const T*>(rows(r, 2));
+        T* v = reinterpret_cast<T*>(rows(r, 0));
+        int64_t* ix = reinterpret_cast<int64_t*>(rows(r, 1));
+        int64_t first_nan = -1;
+        if (nan_propagates)
+          for (int64_t j = 0; j < n && first_nan < 0; ++j)
+            if (is_nan(x[j * xs])) first_nan = j;
+        if (first_nan >= 0) {
+          *v = x[first_nan * xs];
+          *ix = first_nan;
+          continue;
+        }
+        load_row(buf, x, xs, n);
+        std::nth_element(buf.begin(), buf.begin() + k, buf.end(), EntryLess{});
+        *v = buf[k].first;
+        *ix = buf[k].second;
+      }
+    }, values, indices, in);
+  });
+}
+
+void trilu_cpu(const Tensor& out, int64_t diagonal, bool upper) {
+  int64_t rows = out.sizes()[out.dim() - 2], cols = out.sizes()[out.dim() - 1];
+  int64_t total_rows = out.numel() / cols;
+  // Past these bounds every row is kept or cleared whole; clamping keeps i + diagonal finite.
+  diagonal = std::min(std::max(diagonal, -rows - 1), cols + 1);
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* base = out.data<T>();
+    parallel_for(0, total_rows, std::max<int64_t>(1, kParallelGrain / cols), [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        int64_t i = r % rows;
+        T* row = base + r * cols;
+        int64_t edge = std::min(std::max(i + diagonal + (upper ? 0 : 1), int64_t(0)), cols);
+        if (upper)
+          std::fill(row, row + edge, T(0));
+        else
+          std::fill(row + edge, row + cols, T(0));
+      }
+    });
+  });
+}
+
+void scatter_add_dim_cpu(const Tensor& out, int d, const Tensor& index, const Tensor& src) {
+  int64_t k = src.sizes()[d];
+  int64_t os = out.strides()[d], is = index.strides()[d], ss = src.strides()[d];
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    // Each row writes only its own output row, so rows may run in parallel.
+    for_each_row(d, k, [&](auto rows, int64_t count) {
+      for (int64_t r = 0; r < count; ++r) {
+        T* o = reinterpret_cast<T*>(rows(r, 0));
+        const int64_t* ix = reinterpret_cast<const int64_t*>(rows(r, 1));
+        const T* s = reinterpret_cast<const T*>(rows(r, 2));
+        for (int64_t j = 0; j < k; ++j) o[ix[j * is] * os] = static_cast<T>(o[ix[j * is] * os] + s[j * ss]);
+      }
+    }, out, index, src);
+  });
+}
+
+void gather_dim_cpu(const Tensor& out, const Tensor& in, int d, const Tensor& index) {
+  int64_t k = out.sizes()[d];
+  int64_t os = out.strides()[d], xs = in.strides()[d], is = index.strides()[d];
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    for_each_row(d, k, [&](auto rows, int64_t count) {
+      for (int64_t r = 0; r < count; ++r) {
+        T* o = reinterpret_cast<T*>(rows(r, 0));
+        const T* x = reinterpret_cast<const T*>(rows(r, 1));
+        const int64_t* ix = reinterpret_cast<const int64_t*>(rows(r, 2));
+        for (int64_t j = 0; j < k; ++j) o[j * os] = x[ix[j * is] * xs];
+      }
+    }, out, in, index);
+  });
+}
+
+void accumulate_cpu(const Tensor& dst, const Tensor& src) {
+  StridedLoop loop{dst, src};
+  dispatch_all(dst.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    // Serial on purpose: elements of dst may share memory, and every contribution must land.
+    loop.serial_for(0, loop.numel(), [](char** data, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        T* o = reinterpret_cast<T*>(data[0] + i * s[0]);
+        *o = static_cast<T>(*o + *reinterpret_cast<const T*>(data[1] + i * s[1]));
+      }
+    });
+  });
+}
+
+}  // namespace
+
+EMBER_REGISTER_KERNEL(sort_kernel, CPU, &sort_cpu);
+EMBER_REGISTER_KERNEL(topk_kernel, CPU, &topk_cpu);
+EMBER_REGISTER_KERNEL(kthvalue_kernel, CPU, &kthvalue_cpu);
+EMBER_REGISTER_KERNEL(trilu_kernel, CPU, &trilu_cpu);
+EMBER_REGISTER_KERNEL(scatter_add_dim_kernel, CPU, &scatter_add_dim_cpu);
+EMBER_REGISTER_KERNEL(gather_dim_kernel, CPU, &gather_dim_cpu);
+EMBER_REGISTER_KERNEL(accumulate_kernel, CPU, &accumulate_cpu);
+
+}  // namespace ember::cpu
