@@ -1,5 +1,5 @@
 // CPU kernels of the shape ops that are not a copy: sorting and selection by order, triangle
-// masks, and the gather/scatter along one dim that their backward passes use. Row kernels walk
+// masks, and the accumulating copy behind the backward of overlapping views. Row kernels walk
 // the rows along `dim` with a StridedLoop over the "row start" views (the operands without dim)
 // and run rows on several threads when there is enough work. See Note [Strides are in elements].
 #include <algorithm>
@@ -170,39 +170,6 @@ void trilu_cpu(const Tensor& out, int64_t diagonal, bool upper) {
   });
 }
 
-void scatter_add_dim_cpu(const Tensor& out, int d, const Tensor& index, const Tensor& src) {
-  int64_t k = src.sizes()[d];
-  int64_t os = out.strides()[d], is = index.strides()[d], ss = src.strides()[d];
-  dispatch_all(out.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    // Each row writes only its own output row, so rows may run in parallel.
-    for_each_row(d, k, [&](auto rows, int64_t count) {
-      for (int64_t r = 0; r < count; ++r) {
-        T* o = reinterpret_cast<T*>(rows(r, 0));
-        const int64_t* ix = reinterpret_cast<const int64_t*>(rows(r, 1));
-        const T* s = reinterpret_cast<const T*>(rows(r, 2));
-        for (int64_t j = 0; j < k; ++j) o[ix[j * is] * os] = static_cast<T>(o[ix[j * is] * os] + s[j * ss]);
-      }
-    }, out, index, src);
-  });
-}
-
-void gather_dim_cpu(const Tensor& out, const Tensor& in, int d, const Tensor& index) {
-  int64_t k = out.sizes()[d];
-  int64_t os = out.strides()[d], xs = in.strides()[d], is = index.strides()[d];
-  dispatch_all(out.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    for_each_row(d, k, [&](auto rows, int64_t count) {
-      for (int64_t r = 0; r < count; ++r) {
-        T* o = reinterpret_cast<T*>(rows(r, 0));
-        const T* x = reinterpret_cast<const T*>(rows(r, 1));
-        const int64_t* ix = reinterpret_cast<const int64_t*>(rows(r, 2));
-        for (int64_t j = 0; j < k; ++j) o[j * os] = x[ix[j * is] * xs];
-      }
-    }, out, in, index);
-  });
-}
-
 void accumulate_cpu(const Tensor& dst, const Tensor& src) {
   StridedLoop loop{dst, src};
   dispatch_all(dst.dtype(), [&](auto tag) {
@@ -223,8 +190,6 @@ EMBER_REGISTER_KERNEL(sort_kernel, CPU, &sort_cpu);
 EMBER_REGISTER_KERNEL(topk_kernel, CPU, &topk_cpu);
 EMBER_REGISTER_KERNEL(kthvalue_kernel, CPU, &kthvalue_cpu);
 EMBER_REGISTER_KERNEL(trilu_kernel, CPU, &trilu_cpu);
-EMBER_REGISTER_KERNEL(scatter_add_dim_kernel, CPU, &scatter_add_dim_cpu);
-EMBER_REGISTER_KERNEL(gather_dim_kernel, CPU, &gather_dim_cpu);
 EMBER_REGISTER_KERNEL(accumulate_kernel, CPU, &accumulate_cpu);
 
 }  // namespace ember::cpu

@@ -7,6 +7,7 @@
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
+#include "ops/indexing.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
 
@@ -19,10 +20,6 @@ EMBER_DEFINE_KERNEL(topk_kernel, void(const Tensor& values, const Tensor& indice
 EMBER_DEFINE_KERNEL(kthvalue_kernel, void(const Tensor& values, const Tensor& indices,
                                           const Tensor& in, int dim, int64_t k, bool nan_propagates));
 EMBER_DEFINE_KERNEL(trilu_kernel, void(const Tensor& out, int64_t diagonal, bool upper));
-EMBER_DEFINE_KERNEL(scatter_add_dim_kernel,
-                    void(const Tensor& out, int dim, const Tensor& index, const Tensor& src));
-EMBER_DEFINE_KERNEL(gather_dim_kernel,
-                    void(const Tensor& out, const Tensor& in, int dim, const Tensor& index));
 EMBER_DEFINE_KERNEL(accumulate_kernel, void(const Tensor& dst, const Tensor& src));
 
 namespace {
@@ -431,30 +428,6 @@ Tensor repeat_interleave(const Tensor& repeats) {
 
 // ---- selecting by order ----------------------------------------------------------------------
 
-Tensor gather_along(const Tensor& self, int64_t dim, const Tensor& index) {
-  int d = wrap_dim(dim, self.dim());
-  Tensor out = empty(index.sizes(), self.dtype(), self.device());
-  if (out.numel() > 0) gather_dim_kernel(self.device(), out, self, d, index);
-  if (should_record({&self})) {
-    Shape sizes = self.sizes();
-    record("GatherBackward0", {self}, out, {save(index)}, [d, sizes](const TensorList& g, const TensorList& s) {
-      return TensorList{scatter_add_along(g[0], d, s[0], sizes)};
-    });
-  }
-  return out;
-}
-
-Tensor scatter_add_along(const Tensor& grad, int64_t dim, const Tensor& index, const Shape& sizes) {
-  int d = wrap_dim(dim, sizes.size());
-  Tensor out = zeros(sizes, grad.dtype(), grad.device());
-  if (grad.numel() > 0) scatter_add_dim_kernel(grad.device(), out, d, index, grad);
-  if (should_record({&grad}))
-    record("ScatterAddBackward0", {grad}, out, {save(index)}, [d](const TensorList& g, const TensorList& s) {
-      return TensorList{gather_along(g[0], d, s[0])};
-    });
-  return out;
-}
-
 namespace {
 
 // Records the backward of an op whose values are self's elements at `indices` along d.
@@ -465,7 +438,7 @@ void record_selected(const char* name, const Tensor& self, const Tensor& values,
   record(name, {self}, values, {save(indices)}, [d, sizes, squeezed](const TensorList& g, const TensorList& s) {
     Tensor grad = squeezed ? unsqueeze(g[0], d) : g[0];
     Tensor index = squeezed ? unsqueeze(s[0], d) : s[0];
-    return TensorList{scatter_add_along(grad, d, index, sizes)};
+    return TensorList{scatter_add(zeros(sizes, grad.dtype(), grad.device()), d, index, grad)};
   });
 }
 

@@ -25,13 +25,6 @@ EMBER_DECLARE_KERNEL(kthvalue_kernel, void(const Tensor& values, const Tensor& i
                                            const Tensor& in, int dim, int64_t k, bool nan_propagates));
 /// Zeroes the part of each trailing matrix of the contiguous `out` outside tril/triu(diagonal).
 EMBER_DECLARE_KERNEL(trilu_kernel, void(const Tensor& out, int64_t diagonal, bool upper));
-/// out[.., index[.., j, ..], ..] += src[.., j, ..] along `dim` (index and src share a shape; the
-/// other dims of out match theirs).
-EMBER_DECLARE_KERNEL(scatter_add_dim_kernel,
-                     void(const Tensor& out, int dim, const Tensor& index, const Tensor& src));
-/// out[.., j, ..] = in[.., index[.., j, ..], ..] along `dim`.
-EMBER_DECLARE_KERNEL(gather_dim_kernel,
-                     void(const Tensor& out, const Tensor& in, int dim, const Tensor& index));
 /// dst += src elementwise, serially, so that a dst whose elements share memory (an expanded or
 /// overlapping view) accumulates every contribution.
 EMBER_DECLARE_KERNEL(accumulate_kernel, void(const Tensor& dst, const Tensor& src));
@@ -98,11 +91,5 @@ Tensor triu(const Tensor& self, int64_t diagonal = 0);
 
 /// Expanded views forming a coordinate grid; indexing is "ij" or "xy".
 TensorList meshgrid(const TensorList& tensors, const std::string& indexing = "ij");
-
-/// Internal: out[.., j, ..] = self[.., index[.., j, ..], ..] along dim, differentiable (its
-/// backward scatters back). Used by the backward of sort/topk/kthvalue.
-Tensor gather_along(const Tensor& self, int64_t dim, const Tensor& index);
-/// Internal: zeros of `sizes` with grad added at index along dim (gather_along's adjoint).
-Tensor scatter_add_along(const Tensor& grad, int64_t dim, const Tensor& index, const Shape& sizes);
 
 }  // namespace ember
