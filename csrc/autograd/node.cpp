@@ -12,7 +12,44 @@ static std::atomic<uint64_t> g_next_sequence_nr{0};
 static std::atomic<int64_t> g_live_nodes{0};
 
 Node::Node() : sequence_nr(g_next_sequence_nr++) { ++g_live_nodes; }
-Node::~Node() { --g_live_nodes; }
+
+// Note [Iterative graph teardown]
+// A node owns the nodes behind it through next_edges, so letting shared_ptr free a 100,000-op
+// chain would recurse once per node and overflow the stack. Instead a dying node hands each
+// predecessor it alone owns to the outermost dying node on this thread, which frees them one by
+// one in a loop; their own predecessors join the same list. (A derived node's saved tensors are
+// already gone when this runs, so no saved input still shares ownership of a predecessor.)
+static thread_local std::vector<std::shared_ptr<Node>>* t_dying = nullptr;
+
+Node::~Node() {
+  --g_live_nodes;
+  if (t_dying) {
+    for (Edge& e : next_edges)
+      if (e.fn && e.fn.use_count() == 1) t_dying->push_back(std::move(e.fn));
+    return;
+  }
+  std::vector<std::shared_ptr<Node>> dying;
+  for (Edge& e : next_edges)
+    if (e.fn && e.fn.use_count() == 1) dying.push_back(std::move(e.fn));
+  if (dying.empty()) return;
+  t_dying = &dying;
+  while (!dying.empty()) {
+    std::shared_ptr<Node> last = std::move(dying.back());
+    dying.pop_back();
+    last.reset();  // may push its predecessors onto `dying`
+  }
+  t_dying = nullptr;
+}
+
+void Node::run_tensor_hooks(TensorList& grads) {
+  for (auto* hooks : {&pre_hooks, &retain_grad_hooks}) {
+    for (auto& [output_nr, hook] : *hooks) {
+      if (!grads[output_nr].defined()) continue;
+      Tensor replaced = hook(grads[output_nr]);
+      if (replaced.defined()) grads[output_nr] = std::move(replaced);
+    }
+  }
+}
 
 int64_t live_node_count() { return g_live_nodes.load(); }
 
@@ -50,13 +87,14 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
 
 // ---- FunctionNode ----------------------------------------------------------------------------
 
+const char* kReleasedSavedError =
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.";
+
 TensorList FunctionNode::apply(TensorList&& grads) {
-  EMBER_CHECK(!released_,
-              "Trying to backward through the graph a second time (or directly access saved "
-              "tensors after they have already been freed). Saved intermediate values of the graph "
-              "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
-              "you need to backward through the graph a second time or if you need to access saved "
-              "tensors after calling backward. (node: ", name_, ")");
+  EMBER_CHECK(!released_, kReleasedSavedError);
   TensorList saved;
   saved.reserve(saved_.size());
   auto self = shared_from_this();
@@ -65,8 +103,11 @@ TensorList FunctionNode::apply(TensorList&& grads) {
 }
 
 void FunctionNode::release_saved() {
-  for (SavedTensor& s : saved_) s.reset();
-  released_ = true;
+  // Only a node that held tensors refuses a second backward (PyTorch: x + 1 backs up twice).
+  for (SavedTensor& s : saved_) {
+    released_ = released_ || s.defined();
+    s.reset();
+  }
 }
 
 // ---- AccumulateGrad --------------------------------------------------------------------------
@@ -76,20 +117,26 @@ AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable))
   outputs.push_back({variable_.sizes(), variable_.dtype(), variable_.device()});
 }
 
+void AccumulateGrad::run_tensor_hooks(TensorList& grads) {
+  AutogradMeta* meta = variable_.autograd_meta();
+  if (!meta || !grads[0].defined()) return;
+  for (const Hook& hook : meta->hooks) {
+    Tensor replaced = hook(grads[0]);
+    if (replaced.defined()) grads[0] = std::move(replaced);
+  }
+}
+
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   AutogradMeta& meta = variable_.ensure_autograd_meta();
-  for (const Hook& hook : meta.hooks) {
-    Tensor replaced = hook(g);
-    if (replaced.defined()) g = replaced;
-  }
   if (GradMode::is_enabled()) {  // create_graph: the gradient keeps its own graph
     meta.grad = meta.grad.defined() ? add(meta.grad, g) : g;
   } else if (!meta.grad.defined()) {
     // Steal the incoming buffer when nothing else can see it; otherwise the user could change
     // .grad by writing to a tensor they still hold.
-    bool exclusive = g.use_count() == 1 && g.storage().use_count() == 1 && !g.requires_grad();
+    bool exclusive = g.use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+                     !g.requires_grad();
     meta.grad = exclusive ? g : clone(detach(g));
   } else {
     add_(meta.grad, g);

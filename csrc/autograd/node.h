@@ -32,6 +32,7 @@ struct OutputMeta {
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node();
+  /// Frees the graph behind this node iteratively; see Note [Iterative graph teardown].
   virtual ~Node();
   /// Gradients w.r.t. this node's outputs in; gradients w.r.t. its inputs out, one per next edge
   /// (undefined where an input gets no gradient). Grads of outputs may be undefined: zero.
@@ -40,13 +41,20 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual std::string name() const = 0;
   /// Frees saved tensors after a backward pass without retain_graph.
   virtual void release_saved() {}
+  /// Runs the hooks of the tensors this node's gradients are for, in place on `grads`, before
+  /// the engine captures or applies them: register_hook hooks first, then retain_grad's.
+  virtual void run_tensor_hooks(TensorList& grads);
 
   std::vector<Edge> next_edges;
   std::vector<OutputMeta> outputs;
-  /// Hooks registered on non-leaf outputs: (output index, hook), run before apply.
+  /// Hooks registered on non-leaf outputs: (output index, hook); a hook may return a replacement.
   std::vector<std::pair<uint32_t, Hook>> pre_hooks;
+  /// retain_grad's hooks, which see the gradient after every other hook, as in PyTorch.
+  std::vector<std::pair<uint32_t, Hook>> retain_grad_hooks;
   /// Creation order; among ready nodes the engine runs the newest first, as PyTorch does.
   uint64_t sequence_nr;
+  /// False: apply() takes undefined gradients for outputs that got none, instead of zeros.
+  bool materialize_grads = true;
 };
 
 /// A tensor kept for backward. It remembers the version of the storage when saved, and unpacking
@@ -67,6 +75,9 @@ class SavedTensor {
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
 };
+
+/// The error of a backward that needs saved tensors a previous backward freed.
+extern const char* kReleasedSavedError;
 
 /// Saves an op input for backward.
 inline SavedTensor save(const Tensor& t) { return SavedTensor(t, false); }
@@ -101,6 +112,8 @@ class AccumulateGrad : public Node {
   explicit AccumulateGrad(Tensor variable);
   TensorList apply(TensorList&& grads) override;
   std::string name() const override { return "AccumulateGrad"; }
+  /// A leaf's hooks live on the leaf (this node is created on demand), so they run from here.
+  void run_tensor_hooks(TensorList& grads) override;
   const Tensor& variable() const { return variable_; }
 
  private:
