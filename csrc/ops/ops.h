@@ -3,6 +3,7 @@
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
+#include "ops/linalg.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
 #include "ops/view.h"

@@ -25,4 +25,5 @@ PYBIND11_MODULE(_C, m) {
   init_reduce_ops(m, cls);
   init_indexing_ops(m, cls);
   init_shape_ops(m, cls);
+  init_linalg_ops(m, cls);
 }
