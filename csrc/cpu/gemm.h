@@ -42,6 +42,9 @@ void kernel_f32_6x16_avx2(int64_t kc, const float* a, const float* b, float* c, 
                           int64_t csc, int64_t m, int64_t n, float alpha, float beta);
 void kernel_f64_6x8_avx2(int64_t kc, const double* a, const double* b, double* c, int64_t rsc,
                          int64_t csc, int64_t m, int64_t n, double alpha, double beta);
+/// AVX-512F micro-kernel (gemm_avx512.cpp); call only when the CPU has AVX-512F.
+void kernel_f32_12x32_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t rsc,
+                             int64_t csc, int64_t m, int64_t n, float alpha, float beta);
 #endif
 
 }  // namespace detail
