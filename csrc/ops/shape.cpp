@@ -549,6 +549,22 @@ static Tensor trilu(const char* name, const char* backward, const Tensor& self, 
 Tensor tril(const Tensor& self, int64_t diagonal) { return trilu("tril", "TrilBackward0", self, diagonal, false); }
 Tensor triu(const Tensor& self, int64_t diagonal) { return trilu("triu", "TriuBackward0", self, diagonal, true); }
 
+// In place: a contiguous tensor outside autograd is masked where it lies; anything else goes
+// through copy_, which handles views, strides and the autograd history.
+static Tensor& trilu_(const char* name, Tensor& self, int64_t diagonal, bool upper) {
+  EMBER_CHECK(self.dim() >= 2, name, ": input tensor must have at least 2 dimensions");
+  if (self.is_contiguous() && !should_record({&self})) {
+    check_inplace(self, name);
+    if (self.numel() > 0) trilu_kernel(self.device(), self, diagonal, upper);
+    self.bump_version();
+    return self;
+  }
+  return copy_(self, upper ? triu(self, diagonal) : tril(self, diagonal));
+}
+
+Tensor& tril_(Tensor& self, int64_t diagonal) { return trilu_("tril", self, diagonal, false); }
+Tensor& triu_(Tensor& self, int64_t diagonal) { return trilu_("triu", self, diagonal, true); }
+
 // ---- grids -----------------------------------------------------------------------------------
 
 TensorList meshgrid(const TensorList& tensors, const std::string& indexing) {

@@ -88,6 +88,8 @@ Tensor median(const Tensor& self);
 /// The lower (upper) triangle of the trailing matrices; the rest is zero.
 Tensor tril(const Tensor& self, int64_t diagonal = 0);
 Tensor triu(const Tensor& self, int64_t diagonal = 0);
+Tensor& tril_(Tensor& self, int64_t diagonal = 0);
+Tensor& triu_(Tensor& self, int64_t diagonal = 0);
 
 /// Expanded views forming a coordinate grid; indexing is "ij" or "xy".
 TensorList meshgrid(const TensorList& tensors, const std::string& indexing = "ij");

@@ -251,9 +251,10 @@ Tensor expand(const Tensor& self, const Shape& sizes) {
     int j = i - lead;
     int64_t have = j >= 0 ? self.sizes()[j] : 1;
     if (target[i] == -1) {
-      EMBER_CHECK(j >= 0, "[expand] -1 is not allowed in a leading, non-existing dimension");
+      EMBER_CHECK(j >= 0, "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ", i);
       target[i] = have;
     }
+    EMBER_CHECK(target[i] >= 0, "[expand] invalid size ", target[i], " at dimension ", i, " (sizes must be >= 0, or -1 to keep a dimension)");
     EMBER_CHECK(have == target[i] || have == 1, "The expanded size of the tensor (", target[i],
                 ") must match the existing size (", have, ") at non-singleton dimension ", i,
                 ".  Target sizes: ", sizes, ".  Tensor sizes: ", self.sizes());
@@ -382,8 +383,9 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   EMBER_CHECK_INDEX(self.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
   int d = wrap_dim(dim, self.dim());
   int64_t size = self.sizes()[d];
-  EMBER_CHECK_INDEX(index >= -size && index < size, "index ", index,
-                    " is out of bounds for dimension ", d, " with size ", size);
+  // x[i] (the common path here) words it this way in PyTorch; x.select(0, i) words it differently.
+  EMBER_CHECK_INDEX(index >= -size && index < size, "index ", index, " is out of bounds for dimension ", d,
+                    " with size ", size);
   if (index < 0) index += size;
   Shape sizes = self.sizes(), strides = self.strides();
   int64_t offset = self.storage_offset() + index * strides[d];
@@ -419,9 +421,9 @@ Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
   EMBER_CHECK(self.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
   int d = wrap_dim(dim, self.dim());
   int64_t size = self.sizes()[d];
+  EMBER_CHECK_INDEX(start >= -size && start <= size, "start out of range (expected to be in range of [", -size,
+                    ", ", size, "], but got ", start, ")");
   if (start < 0) start += size;
-  EMBER_CHECK_INDEX(start >= 0 && start <= size, "start (", start, ") is out of bounds for dimension ", d,
-                    " with size ", size);
   EMBER_CHECK(length >= 0 && start + length <= size, "start (", start, ") + length (", length,
               ") exceeds dimension size (", size, ").");
   return slice(self, d, start, start + length, 1);

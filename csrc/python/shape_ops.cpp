@@ -54,9 +54,15 @@ TensorList tensor_split_any(const Tensor& t, const py::object& arg, int64_t dim)
   return tensor_split(t, arg.cast<Shape>(), dim);
 }
 
-Tensor repeat_interleave_any(const Tensor& t, const py::object& repeats, std::optional<int64_t> dim) {
-  if (py::isinstance<TensorImpl>(repeats)) return repeat_interleave(t, repeats.cast<Tensor>(), dim);
-  return repeat_interleave(t, repeats.cast<int64_t>(), dim);
+// output_size is PyTorch's hint for the result's length along dim; a wrong hint is an error.
+Tensor repeat_interleave_any(const Tensor& t, const py::object& repeats, std::optional<int64_t> dim,
+                             std::optional<int64_t> output_size) {
+  Tensor out = py::isinstance<TensorImpl>(repeats) ? repeat_interleave(t, repeats.cast<Tensor>(), dim)
+                                                   : repeat_interleave(t, repeats.cast<int64_t>(), dim);
+  int64_t n = dim && t.dim() > 0 ? out.size(*dim) : out.numel();
+  EMBER_CHECK(!output_size || *output_size == n, "repeat_interleave: Invalid output_size, expected ", n,
+              " but got ", *output_size);
+  return out;
 }
 
 // atleast_Nd(x) is a tensor; atleast_Nd(x, y) and atleast_Nd([x, y]) a tuple.
@@ -120,12 +126,12 @@ void init_shape_ops(py::module_& m, TensorClass& cls) {
   cls.def("tile", [](const Tensor& t, py::args dims) { return tile(t, shape_from_args(dims, "tile")); });
   m.def("repeat_interleave", [](const Tensor& t, py::object repeats, std::optional<int64_t> dim,
                                 std::optional<int64_t> output_size) {
-    return repeats.is_none() ? repeat_interleave(t) : repeat_interleave_any(t, repeats, dim);
+    return repeats.is_none() ? repeat_interleave(t) : repeat_interleave_any(t, repeats, dim, output_size);
   }, py::arg("input"), py::arg("repeats") = py::none(), py::arg("dim") = py::none(), py::kw_only(),
         py::arg("output_size") = py::none());
   cls.def("repeat_interleave", [](const Tensor& t, py::object repeats, std::optional<int64_t> dim,
                                   std::optional<int64_t> output_size) {
-    return repeat_interleave_any(t, repeats, dim);
+    return repeat_interleave_any(t, repeats, dim, output_size);
   }, py::arg("repeats"), py::arg("dim") = py::none(), py::kw_only(), py::arg("output_size") = py::none());
 
   // ---- ordering
@@ -155,6 +161,8 @@ void init_shape_ops(py::module_& m, TensorClass& cls) {
   // ---- masking and grids
   def_function_and_method(m, cls, "tril", &tril, py::arg("diagonal") = 0);
   def_function_and_method(m, cls, "triu", &triu, py::arg("diagonal") = 0);
+  cls.def("tril_", [](Tensor& t, int64_t diagonal) { return tril_(t, diagonal); }, py::arg("diagonal") = 0);
+  cls.def("triu_", [](Tensor& t, int64_t diagonal) { return triu_(t, diagonal); }, py::arg("diagonal") = 0);
   m.def("meshgrid", [](py::args args, std::string indexing) { return to_tuple(meshgrid(tensors_from_args(args), indexing)); },
         py::kw_only(), py::arg("indexing") = "ij");
   m.def("broadcast_tensors", [](py::args args) { return to_tuple(broadcast_tensors(tensors_from_args(args))); });

@@ -217,6 +217,33 @@ def test_cat_empty_along_dim():
     check_same(out, np.ones((2, 3), np.float32))
 
 
+def test_tril_triu_inplace():
+    a = np.arange(12.0).reshape(3, 4)
+    x = ember.tensor(a)
+    assert x.tril_(1) is x
+    check_same(x, np.tril(a, 1))
+    y = ember.tensor(np.ascontiguousarray(a.T)).T  # non-contiguous: goes through copy_
+    y.triu_(-1)
+    check_same(y, np.triu(a, -1))
+    leaf = ember.ones(3, 3, requires_grad=True)
+    b = leaf * 1
+    b.T.triu_()
+    b.sum().backward()
+    check_same(leaf.grad, np.tril(np.ones((3, 3), np.float32)))
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        ember.ones(2, 2, requires_grad=True).tril_()
+    with pytest.raises(RuntimeError, match="tril: input tensor must have at least 2 dimensions"):
+        ember.zeros(3).tril_()
+
+
+def test_repeat_interleave_output_size():
+    x = ember.tensor([1, 2, 3])
+    check_same(x.repeat_interleave(2, output_size=6), np.repeat([1, 2, 3], 2))
+    check_same(ember.repeat_interleave(ember.tensor([2, 0, 1])), np.array([0, 0, 2]))
+    with pytest.raises(RuntimeError, match="Invalid output_size, expected 6 but got 5"):
+        x.repeat_interleave(2, output_size=5)
+
+
 def test_meshgrid_vs_numpy():
     a, b, c = np.arange(3), np.arange(4) * 10, np.arange(2) * 100
     for indexing in ("ij", "xy"):
@@ -540,8 +567,13 @@ ERRORS = [
      lambda: ember.movedim(ember.zeros(2, 3), (0, 1), (0,))),
     (E, "movedim: repeated dim in `source` \\(\\[0, 0\\]\\)", lambda: ember.movedim(ember.zeros(2, 3), (0, 0), (0, 1))),
     (E, "movedim: repeated dim in `destination`", lambda: ember.movedim(ember.zeros(2, 3), (0, 1), (1, 1))),
-    (IndexError, "index 5 out of range|out of bounds", lambda: ember.zeros(2, 3).select(0, 5)),
-    (IndexError, "start out of range|out of bounds", lambda: ember.zeros(2, 3).narrow(0, 5, 1)),
+    (IndexError, "index 5 is out of bounds for dimension 0 with size 2", lambda: ember.zeros(2, 3).select(0, 5)),
+    (IndexError, "index -3 is out of bounds", lambda: ember.zeros(2, 3).select(0, -3)),
+    (IndexError, "start out of range \\(expected to be in range of \\[-2, 2\\], but got 5\\)",
+     lambda: ember.zeros(2, 3).narrow(0, 5, 1)),
+    (IndexError, "start out of range", lambda: ember.zeros(2, 3).narrow(0, -3, 1)),
+    (E, "isn't allowed in a leading, non-existing dimension 0", lambda: ember.zeros(2).expand(-1, 2)),
+    (E, "invalid size -2", lambda: ember.zeros(1).expand(-2)),
     (E, "start \\(1\\) \\+ length \\(5\\) exceeds dimension size \\(2\\)", lambda: ember.zeros(2, 3).narrow(0, 1, 5)),
     (E, "unflatten: Provided sizes \\[2, 2\\] don't multiply up to the size of dim 1 \\(3\\)",
      lambda: ember.zeros(2, 3).unflatten(1, (2, 2))),
