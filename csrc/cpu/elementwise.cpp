@@ -1,5 +1,5 @@
-// CPU kernels of the unary and binary families: one switch per call picks the functor, the
-// shared loop in loops.h does the rest.
+// CPU kernels of the unary and ternary elementwise families: one switch per call picks the
+// functor and the dtypes it is instantiated for; the shared loop in loops.h does the rest.
 #include "cpu/functors.h"
 #include "cpu/loops.h"
 #include "ops/elementwise.h"
@@ -7,66 +7,141 @@
 namespace ember::cpu {
 namespace {
 
-template <typename Op>
-void unary_typed(const Tensor& out, const Tensor& in) {
-  StridedLoop loop{out, in};
-  dispatch_all(in.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    elementwise_loop<T, T>(loop, Op{});
-  });
+// Which dtypes a unary functor is instantiated for. The op layer has already converted the input
+// to a dtype the op accepts, so the other cases are unreachable.
+enum class Types { Floating, All, Integral, Predicate };
+
+bool has_avx2() {
+#ifdef EMBER_HAVE_X86
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
 }
 
-void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in) {
-  switch (op) {
-    case UnaryOp::Neg: return unary_typed<NegOp>(out, in);
-    case UnaryOp::Exp: return unary_typed<ExpOp>(out, in);
-    case UnaryOp::Log: return unary_typed<LogOp>(out, in);
-    case UnaryOp::Sqrt: return unary_typed<SqrtOp>(out, in);
-    case UnaryOp::Abs: return unary_typed<AbsOp>(out, in);
-    case UnaryOp::Tanh: return unary_typed<TanhOp>(out, in);
-    case UnaryOp::Sigmoid: return unary_typed<SigmoidOp>(out, in);
-    case UnaryOp::Relu: return unary_typed<ReluOp>(out, in);
+template <Types types, typename Op>
+void unary_typed(const Tensor& out, const Tensor& in, const Op& op) {
+  StridedLoop loop{out, in};
+  auto run = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (types == Types::Predicate) elementwise_loop<bool, T>(loop, op);
+    else elementwise_loop<T, T>(loop, op);
+  };
+  if constexpr (types == Types::Floating) {
+    dispatch_floating(in.dtype(), "unary", run);
+  } else if constexpr (types == Types::Integral) {
+    EMBER_CHECK(!is_floating(in.dtype()), "[unary] integral dtype expected");
+    dispatch_all(in.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (!std::is_floating_point_v<T>) run(tag);
+    });
+  } else {
+    dispatch_all(in.dtype(), run);
   }
 }
 
-// Arithmetic: output has the input type.
+// float32 exp/log/tanh/sigmoid/gelu/silu: contiguous runs go to the AVX2 loops when the CPU has
+// them; everything else takes the portable loop over the same vec_math.h formulas.
 template <typename Op>
-void arithmetic(const Tensor& out, const Tensor& a, const Tensor& b) {
-  StridedLoop loop{out, a, b};
-  dispatch_all(a.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    elementwise_loop<T, T, T>(loop, Op{});
+bool unary_f32_fast(UnaryOp op, const Tensor& out, const Tensor& in, const Op& functor) {
+#ifdef EMBER_HAVE_X86
+  if (in.dtype() != DType::Float32 || !has_avx2()) return false;
+  StridedLoop loop{out, in};
+  loop.for_each([&](char** data, const int64_t* s, int64_t n) {
+    if (s[0] == 4 && s[1] == 4 && unary_f32_avx2(op, reinterpret_cast<float*>(data[0]),
+                                                 reinterpret_cast<const float*>(data[1]), n))
+      return;
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<float*>(data[0] + i * s[0]) =
+          functor(*reinterpret_cast<const float*>(data[1] + i * s[1]));
   });
+  return true;
+#else
+  return false;
+#endif
 }
 
-// Comparisons: bool output.
 template <typename Op>
-void comparison(const Tensor& out, const Tensor& a, const Tensor& b) {
-  StridedLoop loop{out, a, b};
-  dispatch_all(a.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    elementwise_loop<bool, T, T>(loop, Op{});
-  });
+void unary_fast_float(UnaryOp op, const Tensor& out, const Tensor& in, const Op& functor) {
+  if (!unary_f32_fast(op, out, in, functor)) unary_typed<Types::Floating>(out, in, functor);
 }
 
-void binary_cpu(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args) {
+  using U = UnaryOp;
+  constexpr Types F = Types::Floating, A = Types::All;
   switch (op) {
-    case BinaryOp::Add: return arithmetic<AddOp>(out, a, b);
-    case BinaryOp::Sub: return arithmetic<SubOp>(out, a, b);
-    case BinaryOp::Mul: return arithmetic<MulOp>(out, a, b);
-    case BinaryOp::Div: return arithmetic<DivOp>(out, a, b);
-    case BinaryOp::Eq: return comparison<EqOp>(out, a, b);
-    case BinaryOp::Ne: return comparison<NeOp>(out, a, b);
-    case BinaryOp::Lt: return comparison<LtOp>(out, a, b);
-    case BinaryOp::Le: return comparison<LeOp>(out, a, b);
-    case BinaryOp::Gt: return comparison<GtOp>(out, a, b);
-    case BinaryOp::Ge: return comparison<GeOp>(out, a, b);
+    case U::Neg: return unary_typed<A>(out, in, NegOp{});
+    case U::Exp: return unary_fast_float(op, out, in, ExpOp{});
+    case U::Exp2: return unary_typed<F>(out, in, Exp2Op{});
+    case U::Log: return unary_fast_float(op, out, in, LogOp{});
+    case U::Log2: return unary_typed<F>(out, in, Log2Op{});
+    case U::Log10: return unary_typed<F>(out, in, Log10Op{});
+    case U::Log1p: return unary_typed<F>(out, in, Log1pOp{});
+    case U::Expm1: return unary_typed<F>(out, in, Expm1Op{});
+    case U::Sqrt: return unary_typed<F>(out, in, SqrtOp{});
+    case U::Rsqrt: return unary_typed<F>(out, in, RsqrtOp{});
+    case U::Abs: return unary_typed<A>(out, in, AbsOp{});
+    case U::Sign: return unary_typed<A>(out, in, SignOp{});
+    case U::Sin: return unary_typed<F>(out, in, SinOp{});
+    case U::Cos: return unary_typed<F>(out, in, CosOp{});
+    case U::Tan: return unary_typed<F>(out, in, TanOp{});
+    case U::Asin: return unary_typed<F>(out, in, AsinOp{});
+    case U::Acos: return unary_typed<F>(out, in, AcosOp{});
+    case U::Atan: return unary_typed<F>(out, in, AtanOp{});
+    case U::Sinh: return unary_typed<F>(out, in, SinhOp{});
+    case U::Cosh: return unary_typed<F>(out, in, CoshOp{});
+    case U::Tanh: return unary_fast_float(op, out, in, TanhOp{});
+    case U::Sigmoid: return unary_fast_float(op, out, in, SigmoidOp{});
+    case U::Relu: return unary_typed<A>(out, in, ReluOp{});
+    case U::Gelu: return unary_fast_float(op, out, in, GeluOp{});
+    case U::GeluTanh: return unary_fast_float(op, out, in, GeluTanhOp{});
+    case U::Silu: return unary_fast_float(op, out, in, SiluOp{});
+    case U::Softplus: return unary_typed<F>(out, in, SoftplusOp{args.a, args.b});
+    case U::Erf: return unary_typed<F>(out, in, ErfOp{});
+    case U::Erfc: return unary_typed<F>(out, in, ErfcOp{});
+    case U::Floor: return unary_typed<A>(out, in, FloorOp{});
+    case U::Ceil: return unary_typed<A>(out, in, CeilOp{});
+    case U::Round:
+      if (args.a == 0) return unary_typed<A>(out, in, RoundOp{});
+      return unary_typed<F>(out, in, RoundDecimalsOp{args.a});
+    case U::Trunc: return unary_typed<A>(out, in, TruncOp{});
+    case U::Frac: return unary_typed<F>(out, in, FracOp{});
+    case U::Reciprocal: return unary_typed<F>(out, in, ReciprocalOp{});
+    case U::Square: return unary_typed<A>(out, in, SquareOp{});
+    case U::NanToNum: return unary_typed<A>(out, in, NanToNumOp{args.a, args.b, args.c});
+    case U::BitwiseNot: return unary_typed<Types::Integral>(out, in, BitwiseNotOp{});
+    case U::LogicalNot: return unary_typed<Types::Predicate>(out, in, LogicalNotOp{});
+    case U::IsNan: return unary_typed<Types::Predicate>(out, in, IsNanOp{});
+    case U::IsInf: return unary_typed<Types::Predicate>(out, in, IsInfOp{});
+    case U::IsFinite: return unary_typed<Types::Predicate>(out, in, IsFiniteOp{});
+  }
+}
+
+void ternary_cpu(TernaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c) {
+  StridedLoop loop{out, a, b, c};
+  switch (op) {
+    case TernaryOp::Clamp:
+      return dispatch_all(out.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        elementwise_loop<T, T, T, T>(loop, ClampOp{});
+      });
+    case TernaryOp::Where:
+      return dispatch_all(out.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        elementwise_loop<T, bool, T, T>(loop, WhereOp{});
+      });
+    case TernaryOp::Lerp:
+      return dispatch_floating(out.dtype(), "lerp", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        elementwise_loop<T, T, T, T>(loop, LerpOp{});
+      });
   }
 }
 
 }  // namespace
 
 EMBER_REGISTER_KERNEL(unary_kernel, CPU, &unary_cpu);
-EMBER_REGISTER_KERNEL(binary_kernel, CPU, &binary_cpu);
+EMBER_REGISTER_KERNEL(ternary_kernel, CPU, &ternary_cpu);
 
 }  // namespace ember::cpu

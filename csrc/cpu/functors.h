@@ -1,35 +1,333 @@
 #pragma once
-// One small functor per elementwise op. Kernels inline them into the shared loops in loops.h.
+// One small functor per elementwise op. Kernels inline them into the shared loops in loops.h; the
+// kernel picks which dtypes each functor is instantiated for (float-only math never sees an int).
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
+
+#include "core/error.h"
+#include "cpu/vec_math.h"
 
 namespace ember::cpu {
 
-// ---- unary ----
-struct NegOp { template <typename T> T operator()(T a) const { return -a; } };
-struct ExpOp { template <typename T> T operator()(T a) const { return std::exp(a); } };
-struct LogOp { template <typename T> T operator()(T a) const { return std::log(a); } };
-struct SqrtOp { template <typename T> T operator()(T a) const { return std::sqrt(a); } };
-struct AbsOp {
-  template <typename T> T operator()(T a) const {
-    if constexpr (std::is_unsigned_v<T>) return a; else return a < 0 ? T(-a) : a;
+template <typename T>
+constexpr bool is_f32 = std::is_same_v<T, float>;
+template <typename T>
+constexpr bool is_bool = std::is_same_v<T, bool>;
+
+// ---- unary, floating point only --------------------------------------------------------------
+
+#define EMBER_FLOAT_UNARY(Name, expr) \
+  struct Name {                       \
+    template <typename T>             \
+    T operator()(T a) const {         \
+      return expr;                    \
+    }                                 \
+  };
+// exp/log/tanh/sigmoid/gelu/silu use the vectorisable float32 forms of vec_math.h.
+EMBER_FLOAT_UNARY(ExpOp, is_f32<T> ? T(vec::exp(float(a))) : std::exp(a))
+EMBER_FLOAT_UNARY(Exp2Op, std::exp2(a))
+EMBER_FLOAT_UNARY(LogOp, is_f32<T> ? T(vec::log(float(a))) : std::log(a))
+EMBER_FLOAT_UNARY(Log2Op, std::log2(a))
+EMBER_FLOAT_UNARY(Log10Op, std::log10(a))
+EMBER_FLOAT_UNARY(Log1pOp, std::log1p(a))
+EMBER_FLOAT_UNARY(Expm1Op, std::expm1(a))
+EMBER_FLOAT_UNARY(SqrtOp, std::sqrt(a))
+EMBER_FLOAT_UNARY(RsqrtOp, T(1) / std::sqrt(a))
+EMBER_FLOAT_UNARY(SinOp, std::sin(a))
+EMBER_FLOAT_UNARY(CosOp, std::cos(a))
+EMBER_FLOAT_UNARY(TanOp, std::tan(a))
+EMBER_FLOAT_UNARY(AsinOp, std::asin(a))
+EMBER_FLOAT_UNARY(AcosOp, std::acos(a))
+EMBER_FLOAT_UNARY(AtanOp, std::atan(a))
+EMBER_FLOAT_UNARY(SinhOp, std::sinh(a))
+EMBER_FLOAT_UNARY(CoshOp, std::cosh(a))
+EMBER_FLOAT_UNARY(TanhOp, is_f32<T> ? T(vec::tanh(float(a))) : std::tanh(a))
+EMBER_FLOAT_UNARY(SigmoidOp, is_f32<T> ? T(vec::sigmoid(float(a))) : T(1) / (T(1) + std::exp(-a)))
+EMBER_FLOAT_UNARY(GeluOp, is_f32<T> ? T(vec::gelu(float(a)))
+                                    : T(0.5) * a * (T(1) + std::erf(a * T(0.70710678118654752440))))
+EMBER_FLOAT_UNARY(GeluTanhOp,
+                  is_f32<T> ? T(vec::gelu_tanh(float(a)))
+                            : T(0.5) * a * (T(1) + std::tanh(T(0.79788456080286535588) * (a + T(0.044715) * a * a * a))))
+EMBER_FLOAT_UNARY(SiluOp, is_f32<T> ? T(vec::silu(float(a))) : a / (T(1) + std::exp(-a)))
+EMBER_FLOAT_UNARY(ErfOp, std::erf(a))
+EMBER_FLOAT_UNARY(ErfcOp, std::erfc(a))
+EMBER_FLOAT_UNARY(FracOp, a - std::trunc(a))
+EMBER_FLOAT_UNARY(ReciprocalOp, T(1) / a)
+#undef EMBER_FLOAT_UNARY
+
+struct SoftplusOp {
+  double beta, threshold;
+  template <typename T>
+  T operator()(T a) const {
+    T b = T(beta);
+    return a * b > T(threshold) ? a : std::log1p(std::exp(a * b)) / b;
   }
 };
-struct TanhOp { template <typename T> T operator()(T a) const { return std::tanh(a); } };
-struct SigmoidOp { template <typename T> T operator()(T a) const { return T(1) / (T(1) + std::exp(-a)); } };
-struct ReluOp { template <typename T> T operator()(T a) const { return a > T(0) ? a : T(0); } };
 
-// ---- binary ----
-struct AddOp { template <typename T> T operator()(T a, T b) const { return a + b; } };
-struct SubOp { template <typename T> T operator()(T a, T b) const { return a - b; } };
-struct MulOp { template <typename T> T operator()(T a, T b) const { return a * b; } };
+/// PyTorch's round with decimals: scale, round half to even, scale back.
+struct RoundDecimalsOp {
+  double decimals;
+  template <typename T>
+  T operator()(T a) const {
+    bool neg = decimals < 0;
+    T ten_pow = T(std::pow(10.0, neg ? -decimals : decimals));
+    return neg ? std::nearbyint(a / ten_pow) * ten_pow : std::nearbyint(a * ten_pow) / ten_pow;
+  }
+};
+
+// ---- unary, every dtype (integer forms are exact) --------------------------------------------
+
+struct NegOp {
+  template <typename T>
+  T operator()(T a) const {
+    if constexpr (is_bool<T>) return a;
+    else return T(-a);
+  }
+};
+struct AbsOp {
+  template <typename T>
+  T operator()(T a) const {
+    if constexpr (std::is_unsigned_v<T> || is_bool<T>) return a;
+    else return a < T(0) ? T(-a) : a;
+  }
+};
+/// sign(NaN) is 0, as in PyTorch.
+struct SignOp {
+  template <typename T>
+  T operator()(T a) const {
+    if constexpr (is_bool<T>) return a;
+    else return T((T(0) < a) - (a < T(0)));
+  }
+};
+/// relu(NaN) is NaN.
+struct ReluOp {
+  template <typename T>
+  T operator()(T a) const { return a < T(0) ? T(0) : a; }
+};
+struct SquareOp {
+  template <typename T>
+  T operator()(T a) const { return T(a * a); }
+};
+#define EMBER_ROUNDING_UNARY(Name, fn)                    \
+  struct Name {                                           \
+    template <typename T>                                 \
+    T operator()(T a) const {                             \
+      if constexpr (std::is_floating_point_v<T>) return fn(a); \
+      else return a;                                      \
+    }                                                     \
+  };
+EMBER_ROUNDING_UNARY(FloorOp, std::floor)
+EMBER_ROUNDING_UNARY(CeilOp, std::ceil)
+EMBER_ROUNDING_UNARY(RoundOp, std::nearbyint)  // half to even, like PyTorch
+EMBER_ROUNDING_UNARY(TruncOp, std::trunc)
+#undef EMBER_ROUNDING_UNARY
+
+struct NanToNumOp {
+  double nan, posinf, neginf;
+  template <typename T>
+  T operator()(T a) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      const T inf = std::numeric_limits<T>::infinity();
+      return a != a ? T(nan) : a == inf ? T(posinf) : a == -inf ? T(neginf) : a;
+    } else {
+      return a;
+    }
+  }
+};
+
+/// bool and integers only; ~ on bool is logical not.
+struct BitwiseNotOp {
+  template <typename T>
+  T operator()(T a) const {
+    if constexpr (is_bool<T>) return !a;
+    else return T(~a);
+  }
+};
+
+// ---- unary predicates (bool output) -----------------------------------------------------------
+
+struct LogicalNotOp {
+  template <typename T>
+  bool operator()(T a) const { return !(a != T(0)); }
+};
+struct IsNanOp {
+  template <typename T>
+  bool operator()(T a) const { return a != a; }
+};
+struct IsInfOp {
+  template <typename T>
+  bool operator()(T a) const {
+    if constexpr (std::is_floating_point_v<T>) return std::abs(a) == std::numeric_limits<T>::infinity();
+    else return false;
+  }
+};
+struct IsFiniteOp {
+  template <typename T>
+  bool operator()(T a) const {
+    if constexpr (std::is_floating_point_v<T>) return a - a == T(0);  // false for inf and NaN
+    else return true;
+  }
+};
+
+// ---- binary arithmetic -----------------------------------------------------------------------
+
+struct AddOp { template <typename T> T operator()(T a, T b) const { return T(a + b); } };
+struct SubOp { template <typename T> T operator()(T a, T b) const { return T(a - b); } };
+struct MulOp { template <typename T> T operator()(T a, T b) const { return T(a * b); } };
 struct DivOp { template <typename T> T operator()(T a, T b) const { return a / b; } };
+struct Atan2Op { template <typename T> T operator()(T a, T b) const { return std::atan2(a, b); } };
+
+// Integer division by zero is PyTorch's "ZeroDivisionError" RuntimeError, never a SIGFPE; so is the
+// one overflowing quotient, min / -1, which wraps instead.
+template <typename T>
+T checked_int_div(T a, T b) {
+  if (b == T(0)) throw RuntimeError("ZeroDivisionError");
+  if constexpr (std::is_signed_v<T>)
+    if (b == T(-1)) return T(-static_cast<std::make_unsigned_t<T>>(a));
+  return T(a / b);
+}
+
+struct DivTruncOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) return std::trunc(a / b);
+    else return checked_int_div(a, b);
+  }
+};
+/// Floor division as PyTorch computes it (exact for floats, whose a / b may round up to an integer).
+struct DivFloorOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (b == T(0)) return a / b;
+      T mod = std::fmod(a, b);
+      T div = (a - mod) / b;
+      if (mod != T(0) && (b < T(0)) != (mod < T(0))) div -= T(1);
+      if (div == T(0)) return std::copysign(T(0), a / b);
+      T floordiv = std::floor(div);
+      return div - floordiv > T(0.5) ? floordiv + T(1) : floordiv;
+    } else {
+      T q = checked_int_div(a, b);
+      if constexpr (std::is_signed_v<T>)
+        if (T(q * b) != a && ((a < 0) != (b < 0))) --q;
+      return q;
+    }
+  }
+};
+/// Python's %: the result takes the sign of the divisor.
+struct RemainderOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      T mod = std::fmod(a, b);
+      return mod != T(0) && (b < T(0)) != (mod < T(0)) ? mod + b : mod;
+    } else {
+      if (b == T(0)) throw RuntimeError("ZeroDivisionError");
+      if constexpr (std::is_signed_v<T>) {
+        if (b == T(-1)) return T(0);
+        T r = T(a % b);
+        return r != 0 && ((r < 0) != (b < 0)) ? T(r + b) : r;
+      } else {
+        return T(a % b);
+      }
+    }
+  }
+};
+/// C's fmod: the result takes the sign of the dividend.
+struct FmodOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::fmod(a, b);
+    } else {
+      if (b == T(0)) throw RuntimeError("ZeroDivisionError");
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return T(0);
+      return T(a % b);
+    }
+  }
+};
+/// Integer powers stay integers: by squaring; a negative exponent gives 1/a truncated.
+struct PowOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::pow(a, b);
+    } else {
+      if constexpr (std::is_signed_v<T>) {
+        if (b < 0) return a == 1 ? T(1) : a == -1 ? T((b & 1) ? -1 : 1) : T(0);
+      }
+      std::make_unsigned_t<T> r = 1, base = a;
+      for (T e = b; e > 0; e >>= 1) {
+        if (e & 1) r *= base;
+        base *= base;
+      }
+      return T(r);
+    }
+  }
+};
+// maximum/minimum propagate NaN; fmax/fmin ignore it.
+struct MaximumOp {
+  template <typename T>
+  T operator()(T a, T b) const { return (a > b || a != a) ? a : b; }
+};
+struct MinimumOp {
+  template <typename T>
+  T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
+};
+struct FmaxOp {
+  template <typename T>
+  T operator()(T a, T b) const { return (a > b || b != b) ? a : b; }
+};
+struct FminOp {
+  template <typename T>
+  T operator()(T a, T b) const { return (a < b || b != b) ? a : b; }
+};
+struct BitwiseAndOp { template <typename T> T operator()(T a, T b) const { return T(a & b); } };
+struct BitwiseOrOp { template <typename T> T operator()(T a, T b) const { return T(a | b); } };
+struct BitwiseXorOp { template <typename T> T operator()(T a, T b) const { return T(a ^ b); } };
+
+// ---- binary, bool output ---------------------------------------------------------------------
+
 struct EqOp { template <typename T> bool operator()(T a, T b) const { return a == b; } };
 struct NeOp { template <typename T> bool operator()(T a, T b) const { return a != b; } };
 struct LtOp { template <typename T> bool operator()(T a, T b) const { return a < b; } };
 struct LeOp { template <typename T> bool operator()(T a, T b) const { return a <= b; } };
 struct GtOp { template <typename T> bool operator()(T a, T b) const { return a > b; } };
 struct GeOp { template <typename T> bool operator()(T a, T b) const { return a >= b; } };
+struct LogicalAndOp {
+  template <typename T>
+  bool operator()(T a, T b) const { return (a != T(0)) & (b != T(0)); }
+};
+struct LogicalOrOp {
+  template <typename T>
+  bool operator()(T a, T b) const { return (a != T(0)) | (b != T(0)); }
+};
+struct LogicalXorOp {
+  template <typename T>
+  bool operator()(T a, T b) const { return (a != T(0)) != (b != T(0)); }
+};
+
+// ---- ternary ---------------------------------------------------------------------------------
+
+/// min(max(x, lo), hi) with NaN propagating from any operand; lo > hi gives hi, as in PyTorch.
+struct ClampOp {
+  template <typename T>
+  T operator()(T x, T lo, T hi) const { return MinimumOp{}(MaximumOp{}(x, lo), hi); }
+};
+struct WhereOp {
+  template <typename T>
+  T operator()(bool c, T a, T b) const { return c ? a : b; }
+};
+/// PyTorch's lerp: the form that is exact at weight 0 and at weight 1.
+struct LerpOp {
+  template <typename T>
+  T operator()(T start, T end, T w) const {
+    T diff = end - start;
+    return std::abs(w) < T(0.5) ? start + w * diff : end - diff * (T(1) - w);
+  }
+};
 
 }  // namespace ember::cpu

@@ -1,6 +1,9 @@
 #include "ops/elementwise.h"
 
+#include <cmath>
+#include <limits>
 #include <optional>
+#include <utility>
 
 #include "autograd/inplace.h"
 #include "autograd/node.h"
@@ -11,9 +14,12 @@
 
 namespace ember {
 
-EMBER_DEFINE_KERNEL(unary_kernel, void(UnaryOp op, const Tensor& out, const Tensor& in));
+EMBER_DEFINE_KERNEL(unary_kernel,
+                    void(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args));
 EMBER_DEFINE_KERNEL(binary_kernel,
                     void(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b));
+EMBER_DEFINE_KERNEL(ternary_kernel, void(TernaryOp op, const Tensor& out, const Tensor& a,
+                                         const Tensor& b, const Tensor& c));
 
 // ---- type promotion --------------------------------------------------------------------------
 
@@ -39,6 +45,13 @@ struct Promotion {
 
 }  // namespace
 
+DType result_type(const TensorList& operands) {
+  Promotion p;
+  for (const Tensor& t : operands)
+    if (t.defined()) p.add(t);
+  return p.result();
+}
+
 DType result_type(const Tensor& a, const Tensor& b) {
   Promotion p;
   p.add(a);
@@ -51,6 +64,17 @@ DType result_type(const Tensor& a, const Scalar& b) {
   return category(number) > category(a.dtype()) ? promote_types(a.dtype(), number) : a.dtype();
 }
 
+/// The dtype a floating-only op computes in: integers and bools go to the default float.
+static DType float_type(DType t) { return is_floating(t) ? t : default_dtype(); }
+
+/// PyTorch's canCast for in-place results: never to a lower category (float -> int, int -> bool).
+static bool can_cast(DType from, DType to) { return category(from) <= category(to); }
+
+/// The error PyTorch raises for a dtype an op has no kernel for.
+static void check_dtype(bool ok, const char* op, DType t) {
+  EMBER_CHECK(ok, "\"", op, "\" not implemented for '", dtype_name(t), "'");
+}
+
 // ---- the shared forward of each family ---------------------------------------------------------
 
 static void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
@@ -59,32 +83,109 @@ static void check_same_device(const Tensor& a, const Tensor& b, const char* op) 
               a.device().str(), " and ", b.device().str(), "!");
 }
 
-/// out = op(a, b) computed in `compute` and stored as `out_dtype`.
-static Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out_dtype,
-                     const char* name) {
+/// A kernel operand: t in dtype `d`, expanded to `shape`. The conversion is not part of the
+/// graph (the op records its own node for the original operand).
+static Tensor operand(const Tensor& t, DType d, const Shape& shape) {
+  if (t.dtype() == d) return expand_raw(t, shape);
+  GradModeGuard no_grad(false);
+  return expand_raw(to_dtype(t, d), shape);
+}
+
+/// The compute and output dtypes of a binary op, raising PyTorch's error for unsupported dtypes.
+struct Types {
+  DType compute, out;
+};
+
+static Types binary_types(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
+  DType t = result_type(a, b);
+  switch (op) {
+    case BinaryOp::Sub:
+      EMBER_CHECK(t != DType::Bool, "Subtraction, the `-` operator, with a bool tensor is not "
+                  "supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
+                  "operator instead.");
+      return {t, t};
+    case BinaryOp::Div:
+    case BinaryOp::Atan2: return {float_type(t), float_type(t)};
+    case BinaryOp::DivTrunc:
+    case BinaryOp::DivFloor:
+    case BinaryOp::Remainder:
+    case BinaryOp::Fmod:
+    case BinaryOp::Pow: check_dtype(t != DType::Bool, name, t); return {t, t};
+    case BinaryOp::BitwiseAnd:
+    case BinaryOp::BitwiseOr:
+    case BinaryOp::BitwiseXor: check_dtype(!is_floating(t), name, t); return {t, t};
+    case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt:
+    case BinaryOp::Ge: case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr:
+    case BinaryOp::LogicalXor: return {t, DType::Bool};
+    default: return {t, t};
+  }
+}
+
+/// out = op(a, b), broadcast, with PyTorch's promotion.
+static Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
   check_same_device(a, b, name);
+  Types types = binary_types(op, a, b, name);
   Shape shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes(), name);
   Device device = a->wrapped_number ? b.device() : a.device();
-  Tensor out = empty(shape, out_dtype, device);
-  binary_kernel(device, op, out, expand_raw(to_dtype(a, compute), shape),
-                expand_raw(to_dtype(b, compute), shape));
+  Tensor out = empty(shape, types.out, device);
+  binary_kernel(device, op, out, operand(a, types.compute, shape), operand(b, types.compute, shape));
   return out;
 }
 
-static Tensor unary(UnaryOp op, const Tensor& a, DType compute) {
-  Tensor in = to_dtype(a, compute);
-  Tensor out = empty(a.sizes(), compute, a.device());
-  unary_kernel(a.device(), op, out, in);
+static Types unary_types(UnaryOp op, DType d, const char* name) {
+  switch (op) {
+    case UnaryOp::Neg:
+      EMBER_CHECK(d != DType::Bool, "Negation, the `-` operator, on a bool tensor is not "
+                  "supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
+                  "operator instead.");
+      return {d, d};
+    case UnaryOp::Abs: check_dtype(d != DType::Bool, name, d); return {d, d};
+    case UnaryOp::Relu:
+      EMBER_CHECK(d != DType::Bool, "Boolean inputs not supported for relu");
+      return {d, d};
+    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Trunc:
+    case UnaryOp::NanToNum: return {d, d};
+    case UnaryOp::Round: return {d, d};
+    case UnaryOp::Square: return d == DType::Bool ? Types{DType::Int64, DType::Int64} : Types{d, d};
+    case UnaryOp::Frac: case UnaryOp::Gelu: case UnaryOp::GeluTanh: case UnaryOp::Silu:
+    case UnaryOp::Softplus: check_dtype(is_floating(d), name, d); return {d, d};
+    case UnaryOp::BitwiseNot: check_dtype(!is_floating(d), name, d); return {d, d};
+    case UnaryOp::LogicalNot: case UnaryOp::IsNan: case UnaryOp::IsInf:
+    case UnaryOp::IsFinite: return {d, DType::Bool};
+    default: return {float_type(d), float_type(d)};
+  }
+}
+
+static const char* unary_name(UnaryOp op) {
+  static const char* const names[] = {
+      "neg", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs",
+      "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
+      "relu", "gelu", "gelu", "silu", "softplus", "erf", "erfc", "floor", "ceil", "round",
+      "trunc", "frac", "reciprocal", "square", "nan_to_num", "bitwise_not", "logical_not",
+      "isnan", "isinf", "isfinite"};
+  return names[static_cast<int>(op)];
+}
+
+static Tensor unary(UnaryOp op, const Tensor& a, const UnaryArgs& args = {}) {
+  Types types = unary_types(op, a.dtype(), unary_name(op));
+  Tensor out = empty(a.sizes(), types.out, a.device());
+  unary_kernel(a.device(), op, out, operand(a, types.compute, a.sizes()), args);
   return out;
 }
 
-/// The dtype a floating-only op computes in: integers and bools go to the default float.
-static DType float_type(DType t) { return is_floating(t) ? t : default_dtype(); }
-
-// The gradient of a broadcast operand: summed to its shape, in its dtype.
-static Tensor reduce_grad(const Tensor& g, const Shape& sizes, DType dtype) {
-  return to_dtype(sum_to(g, sizes), dtype);
+/// out = op(a, b, c) in `compute` (Where's condition stays bool).
+static Tensor ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c,
+                      DType compute, const char* name) {
+  check_same_device(a, b, name);
+  check_same_device(a, c, name);
+  Shape shape = broadcast_shapes(broadcast_shapes(a.sizes(), b.sizes(), name), c.sizes(), name);
+  Tensor out = empty(shape, compute, a.device());
+  ternary_kernel(a.device(), op, out, operand(a, op == TernaryOp::Where ? DType::Bool : compute, shape),
+                 operand(b, compute, shape), operand(c, compute, shape));
+  return out;
 }
+
+// ---- recording backward ------------------------------------------------------------------------
 
 Tensor sum_to(const Tensor& grad, const Shape& sizes) {
   if (grad.sizes() == sizes) return grad;
@@ -96,71 +197,240 @@ Tensor sum_to(const Tensor& grad, const Shape& sizes) {
   return lead > 0 || r.sizes() != sizes ? reshape(r, sizes) : r;
 }
 
-// ---- arithmetic ------------------------------------------------------------------------------
-
 // What a backward needs of an operand it does not save: where its gradient must end up.
 struct OperandMeta {
   Shape sizes;
   DType dtype;
+  bool needs_grad;
+  explicit OperandMeta(const Tensor& t)
+      : sizes(t.defined() ? t.sizes() : Shape{}), dtype(t.defined() ? t.dtype() : DType::Float32),
+        needs_grad(t.defined() && t.requires_grad()) {}
+  /// The gradient of this operand: summed over broadcast dims, in its dtype (undefined if unneeded).
+  Tensor reduce(const Tensor& g) const {
+    return needs_grad && g.defined() ? to_dtype(sum_to(g, sizes), dtype) : Tensor();
+  }
 };
 
-Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  if (alpha.to_double() != 1.0) return add(a, mul(b, alpha));
-  DType t = result_type(a, b);
-  Tensor out = binary(BinaryOp::Add, a, b, t, t, "add");
-  if (should_record({&a, &b})) {
-    OperandMeta ma{a.sizes(), a.dtype()}, mb{b.sizes(), b.dtype()};
-    record("AddBackward0", {a, b}, out, {}, [ma, mb](const TensorList& g, const TensorList&) {
-      return TensorList{reduce_grad(g[0], ma.sizes, ma.dtype), reduce_grad(g[0], mb.sizes, mb.dtype)};
-    });
-  }
+enum Save : int { kSaveNone = 0, kSaveInputs = 1, kSaveOutput = 2 };
+
+/// Records a unary op: grad(g, x, out) with x/out saved per `saves` (undefined otherwise).
+template <typename F>
+static Tensor record_unary(const char* name, const Tensor& a, const Tensor& out, int saves, F grad) {
+  if (!should_record({&a})) return out;
+  record(name, {a}, out,
+         {saves & kSaveInputs ? save(a) : SavedTensor(), saves & kSaveOutput ? save_output(out) : SavedTensor()},
+         [grad](const TensorList& g, const TensorList& s) { return TensorList{grad(g[0], s[0], s[1])}; });
   return out;
+}
+
+/// Records a binary op: grad(g, a, b, out, need_a, need_b) returns the unreduced pair.
+template <typename F>
+static Tensor record_binary(const char* name, const Tensor& a, const Tensor& b, const Tensor& out,
+                            int saves, F grad) {
+  if (!should_record({&a, &b})) return out;
+  OperandMeta ma(a), mb(b);
+  bool in = saves & kSaveInputs;
+  record(name, {a, b}, out,
+         {in ? save(a) : SavedTensor(), in ? save(b) : SavedTensor(),
+          saves & kSaveOutput ? save_output(out) : SavedTensor()},
+         [ma, mb, grad](const TensorList& g, const TensorList& s) {
+           std::pair<Tensor, Tensor> r = grad(g[0], s[0], s[1], s[2], ma.needs_grad, mb.needs_grad);
+           return TensorList{ma.reduce(r.first), mb.reduce(r.second)};
+         });
+  return out;
+}
+
+/// g where mask, else 0 (NaN-safe, unlike multiplying by the mask).
+static Tensor keep(const Tensor& mask, const Tensor& g) {
+  return where(mask, g, wrap_scalar(0, g.dtype(), g.device()));
+}
+static Tensor scalar_like(const Scalar& v, const Tensor& t) { return wrap_scalar(v, t.dtype(), t.device()); }
+static Tensor zero_grad(const Tensor& g) { return zeros_like(g); }
+
+// ---- arithmetic ------------------------------------------------------------------------------
+
+static void check_alpha(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  EMBER_CHECK(is_floating(result_type(a, b)) || !alpha.is_floating(),
+              "For integral input tensors, argument alpha must not be a floating point number.");
+}
+
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_alpha(a, b, alpha);
+  if (alpha.to_double() != 1.0) return add(a, mul(b, alpha));
+  Tensor out = binary(BinaryOp::Add, a, b, "add");
+  return record_binary("AddBackward0", a, b, out, kSaveNone,
+                       [](const Tensor& g, const Tensor&, const Tensor&, const Tensor&, bool, bool) {
+                         return std::make_pair(g, g);
+                       });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  EMBER_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool,
-              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-              "`logical_xor()` operator instead.");
+  check_alpha(a, b, alpha);
   if (alpha.to_double() != 1.0) return sub(a, mul(b, alpha));
-  DType t = result_type(a, b);
-  Tensor out = binary(BinaryOp::Sub, a, b, t, t, "sub");
-  if (should_record({&a, &b})) {
-    OperandMeta ma{a.sizes(), a.dtype()}, mb{b.sizes(), b.dtype()};
-    record("SubBackward0", {a, b}, out, {}, [ma, mb](const TensorList& g, const TensorList&) {
-      return TensorList{reduce_grad(g[0], ma.sizes, ma.dtype), reduce_grad(neg(g[0]), mb.sizes, mb.dtype)};
-    });
-  }
-  return out;
+  Tensor out = binary(BinaryOp::Sub, a, b, "sub");
+  return record_binary("SubBackward0", a, b, out, kSaveNone,
+                       [](const Tensor& g, const Tensor&, const Tensor&, const Tensor&, bool, bool nb) {
+                         return std::make_pair(g, nb ? neg(g) : Tensor());
+                       });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  DType t = result_type(a, b);
-  Tensor out = binary(BinaryOp::Mul, a, b, t, t, "mul");
-  if (should_record({&a, &b})) {
-    OperandMeta ma{a.sizes(), a.dtype()}, mb{b.sizes(), b.dtype()};
-    bool need_a = b.requires_grad(), need_b = a.requires_grad();
-    record("MulBackward0", {a, b}, out, {need_a ? save(a) : SavedTensor(), need_b ? save(b) : SavedTensor()},
-           [ma, mb](const TensorList& g, const TensorList& s) {
-             return TensorList{s[1].defined() ? reduce_grad(mul(g[0], s[1]), ma.sizes, ma.dtype) : Tensor(),
-                               s[0].defined() ? reduce_grad(mul(g[0], s[0]), mb.sizes, mb.dtype) : Tensor()};
-           });
-  }
-  return out;
+  Tensor out = binary(BinaryOp::Mul, a, b, "mul");
+  return record_binary("MulBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool na, bool nb) {
+                         return std::make_pair(na ? mul(g, y) : Tensor(), nb ? mul(g, x) : Tensor());
+                       });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  DType t = float_type(result_type(a, b));
-  Tensor out = binary(BinaryOp::Div, a, b, t, t, "div");
-  if (should_record({&a, &b})) {
-    OperandMeta ma{a.sizes(), a.dtype()}, mb{b.sizes(), b.dtype()};
-    record("DivBackward0", {a, b}, out, {save(a), save(b)},
-           [ma, mb](const TensorList& g, const TensorList& s) {
-             Tensor ga = div(g[0], s[1]);
-             Tensor gb = neg(mul(ga, div(s[0], s[1])));
-             return TensorList{reduce_grad(ga, ma.sizes, ma.dtype), reduce_grad(gb, mb.sizes, mb.dtype)};
-           });
+  Tensor out = binary(BinaryOp::Div, a, b, "div");
+  return record_binary("DivBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool, bool nb) {
+                         Tensor ga = div(g, y);
+                         return std::make_pair(ga, nb ? neg(mul(ga, div(x, y))) : Tensor());
+                       });
+}
+
+// Rounding divisions, remainders: piecewise constant in the divisor's gradient sense only where
+// PyTorch says so (div with rounding: zero for both; remainder/fmod: 1 and -quotient).
+static Tensor rounding_div(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
+  Tensor out = binary(op, a, b, name);
+  return record_binary("DivBackward1", a, b, out, kSaveNone,
+                       [](const Tensor& g, const Tensor&, const Tensor&, const Tensor&, bool, bool) {
+                         return std::make_pair(zero_grad(g), zero_grad(g));
+                       });
+}
+
+static BinaryOp rounding_op(const std::string& mode) {
+  if (mode == "trunc") return BinaryOp::DivTrunc;
+  if (mode == "floor") return BinaryOp::DivFloor;
+  throw RuntimeError(str("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
+                         mode, "'"));
+}
+
+Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode) {
+  BinaryOp op = rounding_op(rounding_mode);
+  return rounding_div(op, a, b, op == BinaryOp::DivTrunc ? "div_trunc" : "div_floor");
+}
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return div(a, b, "floor"); }
+
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Remainder, a, b, "remainder");
+  return record_binary("RemainderBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool, bool nb) {
+                         return std::make_pair(g, nb ? neg(mul(g, div(x, y, "floor"))) : Tensor());
+                       });
+}
+
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Fmod, a, b, "fmod");
+  return record_binary("FmodBackward1", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool, bool nb) {
+                         return std::make_pair(g, nb ? neg(mul(g, div(x, y, "trunc"))) : Tensor());
+                       });
+}
+
+Tensor pow(const Tensor& a, const Tensor& exponent) {
+  Tensor out = binary(BinaryOp::Pow, a, exponent, "pow");
+  return record_binary(
+      "PowBackward1", a, exponent, out, kSaveInputs | kSaveOutput,
+      [](const Tensor& g, const Tensor& x, const Tensor& e, const Tensor& out, bool na, bool nb) {
+        Tensor zero = scalar_like(0, g);
+        Tensor ga, gb;
+        // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (also at x == 0).
+        if (na) ga = where(eq(e, zero), zero, mul(mul(g, e), pow(x, sub(e, scalar_like(1, e)))));
+        // d/de x^e = x^e log x, taken as 0 at x == 0 for e >= 0.
+        if (nb) gb = where(logical_and(eq(x, zero), ge(e, zero)), zero, mul(g, mul(out, log(x))));
+        return std::make_pair(ga, gb);
+      });
+}
+
+static void check_pow_scalar(DType t, const Scalar& exponent) {
+  check_dtype(t != DType::Bool, "pow", t);
+  EMBER_CHECK(is_floating(t) || exponent.is_floating() || exponent.to<int64_t>() >= 0,
+              "Integers to negative integer powers are not allowed.");
+}
+
+Tensor pow(const Tensor& a, const Scalar& exponent) {
+  DType t = result_type(a, exponent);
+  check_pow_scalar(t, exponent);
+  double e = exponent.to_double();
+  Tensor out;
+  // The common exponents as cheaper exact kernels (as PyTorch does): x*x, sqrt, 1/x.
+  if (is_floating(t) && (e == 2 || e == 0.5 || e == -1 || e == -0.5)) {
+    UnaryOp op = e == 2 ? UnaryOp::Square : e == 0.5 ? UnaryOp::Sqrt : e == -1 ? UnaryOp::Reciprocal : UnaryOp::Rsqrt;
+    out = unary(op, to_dtype(detach(a), t));
+  } else {
+    out = binary(BinaryOp::Pow, a, wrap_scalar(exponent, t, a.device()), "pow");
   }
-  return out;
+  return record_unary("PowBackward0", a, out, kSaveInputs, [exponent, e](const Tensor& g, const Tensor& x, const Tensor&) {
+    if (e == 0) return zero_grad(g);
+    if (e == 2) return mul(g, mul(x, 2));
+    return mul(g, mul(pow(x, e - 1), exponent));
+  });
+}
+
+Tensor pow(const Scalar& base, const Tensor& exponent) {
+  return pow(wrap_scalar(base, result_type(exponent, base), exponent.device()), exponent);
+}
+
+/// d max(a, b): the larger operand takes the gradient; ties split it equally (as PyTorch).
+static std::pair<Tensor, Tensor> max_min_grad(const Tensor& g, const Tensor& a, const Tensor& b,
+                                              bool is_max, bool na, bool nb) {
+  Tensor half = div(g, scalar_like(2, g));
+  Tensor tie = eq(a, b);
+  Tensor ga, gb;
+  if (na) ga = where(tie, half, keep(is_max ? gt(a, b) : lt(a, b), g));
+  if (nb) gb = where(tie, half, keep(is_max ? lt(a, b) : gt(a, b), g));
+  return {ga, gb};
+}
+
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Maximum, a, b, "maximum");
+  return record_binary("MaximumBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool na, bool nb) {
+                         return max_min_grad(g, x, y, true, na, nb);
+                       });
+}
+
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Minimum, a, b, "minimum");
+  return record_binary("MinimumBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool na, bool nb) {
+                         return max_min_grad(g, x, y, false, na, nb);
+                       });
+}
+
+/// d fmax(a, b): a takes the gradient where it was chosen (ties go to a; a NaN b picks a).
+static std::pair<Tensor, Tensor> fmax_fmin_grad(const Tensor& g, const Tensor& a, const Tensor& b, bool is_max) {
+  Tensor picked_a = logical_or(is_max ? ge(a, b) : le(a, b), isnan(b));
+  return {keep(picked_a, g), keep(logical_not(picked_a), g)};
+}
+
+Tensor fmax(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Fmax, a, b, "fmax");
+  return record_binary("FmaxBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool, bool) {
+                         return fmax_fmin_grad(g, x, y, true);
+                       });
+}
+
+Tensor fmin(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Fmin, a, b, "fmin");
+  return record_binary("FminBackward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool, bool) {
+                         return fmax_fmin_grad(g, x, y, false);
+                       });
+}
+
+Tensor atan2(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Atan2, a, b, "atan2");
+  return record_binary("Atan2Backward0", a, b, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& y, const Tensor& x, const Tensor&, bool na, bool nb) {
+                         Tensor scale = div(g, add(mul(x, x), mul(y, y)));
+                         return std::make_pair(na ? mul(scale, x) : Tensor(), nb ? neg(mul(scale, y)) : Tensor());
+                       });
 }
 
 Tensor add(const Tensor& a, const Scalar& b) { return add(a, wrap_scalar(b, result_type(a, b), a.device())); }
@@ -170,140 +440,400 @@ Tensor mul(const Tensor& a, const Scalar& b) { return mul(a, wrap_scalar(b, resu
 Tensor div(const Tensor& a, const Scalar& b) { return div(a, wrap_scalar(b, result_type(a, b), a.device())); }
 Tensor rdiv(const Tensor& a, const Scalar& b) { return div(wrap_scalar(b, result_type(a, b), a.device()), a); }
 
-// ---- comparisons -----------------------------------------------------------------------------
+// ---- comparisons, logical and bitwise ops (not differentiable) ----------------------------------
 
-#define EMBER_COMPARISON(name, Op)                                                   \
-  Tensor name(const Tensor& a, const Tensor& b) {                                    \
-    return binary(BinaryOp::Op, a, b, result_type(a, b), DType::Bool, #name);        \
-  }
-EMBER_COMPARISON(eq, Eq)
-EMBER_COMPARISON(ne, Ne)
-EMBER_COMPARISON(lt, Lt)
-EMBER_COMPARISON(le, Le)
-EMBER_COMPARISON(gt, Gt)
-EMBER_COMPARISON(ge, Ge)
-#undef EMBER_COMPARISON
+#define EMBER_NON_DIFFERENTIABLE_BINARY(name, Op) \
+  Tensor name(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Op, a, b, #name); }
+EMBER_NON_DIFFERENTIABLE_BINARY(eq, Eq)
+EMBER_NON_DIFFERENTIABLE_BINARY(ne, Ne)
+EMBER_NON_DIFFERENTIABLE_BINARY(lt, Lt)
+EMBER_NON_DIFFERENTIABLE_BINARY(le, Le)
+EMBER_NON_DIFFERENTIABLE_BINARY(gt, Gt)
+EMBER_NON_DIFFERENTIABLE_BINARY(ge, Ge)
+EMBER_NON_DIFFERENTIABLE_BINARY(logical_and, LogicalAnd)
+EMBER_NON_DIFFERENTIABLE_BINARY(logical_or, LogicalOr)
+EMBER_NON_DIFFERENTIABLE_BINARY(logical_xor, LogicalXor)
+EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_and, BitwiseAnd)
+EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_or, BitwiseOr)
+EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_xor, BitwiseXor)
+#undef EMBER_NON_DIFFERENTIABLE_BINARY
 
 // ---- unary -----------------------------------------------------------------------------------
 
-Tensor neg(const Tensor& a) {
-  EMBER_CHECK(a.dtype() != DType::Bool, "Negation, the `-` operator, on a bool tensor is not "
-              "supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
-              "operator instead.");
-  Tensor out = unary(UnaryOp::Neg, a, a.dtype());
-  if (should_record({&a}))
-    record("NegBackward0", {a}, out, {}, [](const TensorList& g, const TensorList&) {
-      return TensorList{neg(g[0])};
-    });
+// A differentiable unary op: forward kernel, then grad(g, x, out) with x/out saved per `saves`.
+#define EMBER_UNARY(name, Op, Node, saves, ...)                                          \
+  Tensor name(const Tensor& a) {                                                         \
+    return record_unary(Node, a, unary(UnaryOp::Op, a), saves,                           \
+                        [](const Tensor& g, const Tensor& x, const Tensor& out) {        \
+                          (void)x;                                                        \
+                          (void)out;                                                      \
+                          return __VA_ARGS__;                                            \
+                        });                                                              \
+  }
+static constexpr double kLn2 = 0.69314718055994530942, kLn10 = 2.30258509299404568402;
+static constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
+EMBER_UNARY(neg, Neg, "NegBackward0", kSaveNone, neg(g))
+EMBER_UNARY(exp, Exp, "ExpBackward0", kSaveOutput, mul(g, out))
+EMBER_UNARY(exp2, Exp2, "Exp2Backward0", kSaveOutput, mul(g, mul(out, kLn2)))
+EMBER_UNARY(log, Log, "LogBackward0", kSaveInputs, div(g, x))
+EMBER_UNARY(log2, Log2, "Log2Backward0", kSaveInputs, div(g, mul(x, kLn2)))
+EMBER_UNARY(log10, Log10, "Log10Backward0", kSaveInputs, div(g, mul(x, kLn10)))
+EMBER_UNARY(log1p, Log1p, "Log1pBackward0", kSaveInputs, div(g, add(x, 1)))
+EMBER_UNARY(expm1, Expm1, "Expm1Backward0", kSaveOutput, mul(g, add(out, 1)))
+EMBER_UNARY(sqrt, Sqrt, "SqrtBackward0", kSaveOutput, div(g, mul(out, 2)))
+EMBER_UNARY(rsqrt, Rsqrt, "RsqrtBackward0", kSaveOutput, mul(g, mul(mul(out, mul(out, out)), -0.5)))
+EMBER_UNARY(abs, Abs, "AbsBackward0", kSaveInputs, mul(g, sign(x)))
+EMBER_UNARY(sign, Sign, "SignBackward0", kSaveNone, zero_grad(g))
+EMBER_UNARY(sin, Sin, "SinBackward0", kSaveInputs, mul(g, cos(x)))
+EMBER_UNARY(cos, Cos, "CosBackward0", kSaveInputs, mul(g, neg(sin(x))))
+EMBER_UNARY(tan, Tan, "TanBackward0", kSaveOutput, mul(g, add(mul(out, out), 1)))
+EMBER_UNARY(asin, Asin, "AsinBackward0", kSaveInputs, mul(g, rsqrt(rsub(mul(x, x), 1))))
+EMBER_UNARY(acos, Acos, "AcosBackward0", kSaveInputs, neg(mul(g, rsqrt(rsub(mul(x, x), 1)))))
+EMBER_UNARY(atan, Atan, "AtanBackward0", kSaveInputs, div(g, add(mul(x, x), 1)))
+EMBER_UNARY(sinh, Sinh, "SinhBackward0", kSaveInputs, mul(g, cosh(x)))
+EMBER_UNARY(cosh, Cosh, "CoshBackward0", kSaveInputs, mul(g, sinh(x)))
+EMBER_UNARY(tanh, Tanh, "TanhBackward0", kSaveOutput, mul(g, rsub(mul(out, out), 1)))
+EMBER_UNARY(sigmoid, Sigmoid, "SigmoidBackward0", kSaveOutput, mul(g, mul(out, rsub(out, 1))))
+// relu'(0) = 0; NaN passes the gradient, as PyTorch's threshold_backward.
+EMBER_UNARY(relu, Relu, "ReluBackward0", kSaveOutput, where(le(out, scalar_like(0, out)), scalar_like(0, g), g))
+EMBER_UNARY(silu, Silu, "SiluBackward0", kSaveInputs,
+            [&] { Tensor s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); }())
+EMBER_UNARY(erf, Erf, "ErfBackward0", kSaveInputs, mul(g, mul(exp(neg(mul(x, x))), kTwoOverSqrtPi)))
+EMBER_UNARY(erfc, Erfc, "ErfcBackward0", kSaveInputs, mul(g, mul(exp(neg(mul(x, x))), -kTwoOverSqrtPi)))
+EMBER_UNARY(floor, Floor, "FloorBackward0", kSaveNone, zero_grad(g))
+EMBER_UNARY(ceil, Ceil, "CeilBackward0", kSaveNone, zero_grad(g))
+EMBER_UNARY(trunc, Trunc, "TruncBackward0", kSaveNone, zero_grad(g))
+EMBER_UNARY(frac, Frac, "FracBackward0", kSaveNone, g)
+EMBER_UNARY(reciprocal, Reciprocal, "ReciprocalBackward0", kSaveOutput, neg(mul(g, mul(out, out))))
+EMBER_UNARY(square, Square, "PowBackward0", kSaveInputs, mul(g, mul(x, 2)))
+#undef EMBER_UNARY
+
+Tensor round(const Tensor& a, int64_t decimals) {
+  if (decimals != 0) check_dtype(is_floating(a.dtype()), "round", a.dtype());
+  Tensor out = unary(UnaryOp::Round, a, UnaryArgs{double(decimals)});
+  return record_unary("RoundBackward0", a, out, kSaveNone,
+                      [](const Tensor& g, const Tensor&, const Tensor&) { return zero_grad(g); });
+}
+
+Tensor gelu(const Tensor& a, const std::string& approximate) {
+  EMBER_CHECK(approximate == "none" || approximate == "tanh",
+              "approximate argument must be either none or tanh.");
+  bool use_tanh = approximate == "tanh";
+  Tensor out = unary(use_tanh ? UnaryOp::GeluTanh : UnaryOp::Gelu, a);
+  return record_unary("GeluBackward0", a, out, kSaveInputs, [use_tanh](const Tensor& g, const Tensor& x, const Tensor&) {
+    if (!use_tanh) {  // Phi(x) + x phi(x)
+      Tensor cdf = mul(add(erf(mul(x, 0.70710678118654752440)), 1), 0.5);
+      Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.39894228040143267794);
+      return mul(g, add(cdf, mul(x, pdf)));
+    }
+    const double beta = 0.79788456080286535588, kappa = 0.044715;
+    Tensor x_sq = mul(x, x);
+    Tensor t = tanh(mul(add(x, mul(mul(x_sq, x), kappa)), beta));
+    Tensor left_derivative = mul(add(t, 1), 0.5);
+    Tensor right_derivative = mul(rsub(mul(t, t), 1), mul(add(mul(x_sq, 3 * kappa), 1), beta));
+    return mul(g, add(left_derivative, mul(mul(x, 0.5), right_derivative)));
+  });
+}
+
+Tensor softplus(const Tensor& a, const Scalar& beta, const Scalar& threshold) {
+  double b = beta.to_double(), th = threshold.to_double();
+  Tensor out = unary(UnaryOp::Softplus, a, UnaryArgs{b, th});
+  return record_unary("SoftplusBackward0", a, out, kSaveInputs, [b, th](const Tensor& g, const Tensor& x, const Tensor&) {
+    Tensor bx = mul(x, b);
+    return where(gt(bx, scalar_like(th, bx)), g, mul(g, sigmoid(bx)));
+  });
+}
+
+Tensor nan_to_num(const Tensor& a, double nan, std::optional<double> posinf, std::optional<double> neginf) {
+  double big = a.dtype() == DType::Float32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  Tensor out = unary(UnaryOp::NanToNum, a, UnaryArgs{nan, posinf.value_or(big), neginf.value_or(-big)});
+  return record_unary("NanToNumBackward0", a, out, kSaveInputs,
+                      [](const Tensor& g, const Tensor& x, const Tensor&) { return keep(isfinite(x), g); });
+}
+
+Tensor bitwise_not(const Tensor& a) { return unary(UnaryOp::BitwiseNot, a); }
+Tensor logical_not(const Tensor& a) { return unary(UnaryOp::LogicalNot, a); }
+Tensor isnan(const Tensor& a) { return unary(UnaryOp::IsNan, a); }
+Tensor isinf(const Tensor& a) { return unary(UnaryOp::IsInf, a); }
+Tensor isfinite(const Tensor& a) { return unary(UnaryOp::IsFinite, a); }
+
+// ---- ternary and parametrised ------------------------------------------------------------------
+
+Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max) {
+  EMBER_CHECK(min.defined() || max.defined(), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  DType t = result_type({a, min, max});
+  Tensor out;
+  if (min.defined() && max.defined()) {
+    out = ternary(TernaryOp::Clamp, a, min, max, t, "clamp");
+  } else {
+    GradModeGuard no_grad(false);  // the node below is clamp's, not maximum's
+    Tensor ca = operand(a, t, a.sizes());
+    out = min.defined() ? maximum(ca, operand(min, t, min.sizes())) : minimum(ca, operand(max, t, max.sizes()));
+  }
+  if (!should_record({&a, &min, &max})) return out;
+  OperandMeta ma(a), mlo(min), mhi(max);
+  record("ClampBackward1", {a, min, max}, out, {save(a), min.defined() ? save(min) : SavedTensor(), max.defined() ? save(max) : SavedTensor()},
+         [ma, mlo, mhi](const TensorList& gs, const TensorList& s) {
+           const Tensor &g = gs[0], &x = s[0], &lo = s[1], &hi = s[2];
+           // PyTorch's clamp_backward_min_max: x gets the gradient where lo <= x <= hi; a bound gets
+           // it where it was the value taken (lo when x < lo <= hi... hi whenever hi < lo).
+           Tensor gx, glo, ghi;
+           if (lo.defined() && hi.defined()) {
+             if (ma.needs_grad) gx = keep(logical_and(ge(x, lo), le(x, hi)), g);
+             if (mlo.needs_grad) glo = keep(logical_and(lt(x, lo), lt(lo, hi)), g);
+             if (mhi.needs_grad) ghi = keep(logical_or(gt(x, hi), lt(hi, lo)), g);
+           } else if (lo.defined()) {
+             if (ma.needs_grad) gx = keep(ge(x, lo), g);
+             if (mlo.needs_grad) glo = keep(lt(x, lo), g);
+           } else {
+             if (ma.needs_grad) gx = keep(le(x, hi), g);
+             if (mhi.needs_grad) ghi = keep(gt(x, hi), g);
+           }
+           return TensorList{ma.reduce(gx), mlo.reduce(glo), mhi.reduce(ghi)};
+         });
   return out;
 }
 
-Tensor exp(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Exp, a, float_type(a.dtype()));
-  if (should_record({&a}))
-    record("ExpBackward0", {a}, out, {save_output(out)}, [](const TensorList& g, const TensorList& s) {
-      return TensorList{mul(g[0], s[0])};
-    });
+Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max) {
+  auto bound = [&](const std::optional<Scalar>& v) {
+    return v ? wrap_scalar(*v, result_type(a, *v), a.device()) : Tensor();
+  };
+  return clamp(a, bound(min), bound(max));
+}
+
+Tensor clamp_min(const Tensor& a, const Tensor& min) { return clamp(a, min, Tensor()); }
+Tensor clamp_max(const Tensor& a, const Tensor& max) { return clamp(a, Tensor(), max); }
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(cond.dtype() == DType::Bool, "where expected condition to be a boolean tensor, but got a "
+              "tensor with dtype ", dtype_name(cond.dtype()));
+  Tensor out = ternary(TernaryOp::Where, cond, a, b, result_type(a, b), "where");
+  if (!should_record({&a, &b})) return out;
+  OperandMeta ma(a), mb(b);
+  record("WhereBackward0", {a, b}, out, {save(cond)}, [ma, mb](const TensorList& g, const TensorList& s) {
+    return TensorList{ma.needs_grad ? ma.reduce(keep(s[0], g[0])) : Tensor(),
+                      mb.needs_grad ? mb.reduce(keep(logical_not(s[0]), g[0])) : Tensor()};
+  });
   return out;
 }
 
-Tensor log(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Log, a, float_type(a.dtype()));
-  if (should_record({&a}))
-    record("LogBackward0", {a}, out, {save(a)}, [](const TensorList& g, const TensorList& s) {
-      return TensorList{div(g[0], s[0])};
-    });
+static void check_lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
+  check_dtype(is_floating(start.dtype()), "lerp", start.dtype());
+  EMBER_CHECK(end.dtype() == start.dtype(), "expected dtype ", dtype_name(start.dtype()),
+              " for `end` but got dtype ", dtype_name(end.dtype()));
+  EMBER_CHECK(weight.dtype() == start.dtype() || weight->wrapped_number, "expected dtype ",
+              dtype_name(start.dtype()), " for `weight` but got dtype ", dtype_name(weight.dtype()));
+}
+
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
+  check_lerp(start, end, weight);
+  Tensor out = ternary(TernaryOp::Lerp, start, end, weight, start.dtype(), "lerp");
+  if (!should_record({&start, &end, &weight})) return out;
+  OperandMeta ms(start), me(end), mw(weight);
+  record("LerpBackward1", {start, end, weight}, out, {save(start), save(end), save(weight)},
+         [ms, me, mw](const TensorList& gs, const TensorList& s) {
+           const Tensor& g = gs[0];
+           return TensorList{ms.needs_grad ? ms.reduce(mul(g, rsub(s[2], 1))) : Tensor(),
+                             me.needs_grad ? me.reduce(mul(g, s[2])) : Tensor(),
+                             mw.needs_grad ? mw.reduce(mul(g, sub(s[1], s[0]))) : Tensor()};
+         });
   return out;
 }
 
-Tensor sqrt(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Sqrt, a, float_type(a.dtype()));
-  if (should_record({&a}))
-    record("SqrtBackward0", {a}, out, {save_output(out)}, [](const TensorList& g, const TensorList& s) {
-      return TensorList{div(g[0], mul(s[0], 2))};
-    });
-  return out;
+Tensor lerp(const Tensor& start, const Tensor& end, const Scalar& weight) {
+  return lerp(start, end, wrap_scalar(weight, start.dtype(), start.device()));
 }
 
-Tensor abs(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Abs, a, a.dtype());
-  if (should_record({&a}))
-    record("AbsBackward0", {a}, out, {save(a)}, [](const TensorList& g, const TensorList& s) {
-      Tensor sign = sub(to_dtype(gt(s[0], zeros_like(s[0])), g[0].dtype()),
-                        to_dtype(lt(s[0], zeros_like(s[0])), g[0].dtype()));
-      return TensorList{mul(g[0], sign)};
-    });
-  return out;
+Tensor addcmul(const Tensor& a, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  return add(a, mul(mul(t1, t2), value));
 }
 
-Tensor tanh(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Tanh, a, float_type(a.dtype()));
-  if (should_record({&a}))
-    record("TanhBackward0", {a}, out, {save_output(out)}, [](const TensorList& g, const TensorList& s) {
-      return TensorList{mul(g[0], rsub(mul(s[0], s[0]), 1))};
-    });
-  return out;
+static void check_addcdiv(const Tensor& t1, const Tensor& t2) {
+  EMBER_CHECK(is_floating(t1.dtype()) || is_floating(t2.dtype()),
+              "Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+              "will perform a true division of tensor1 and tensor2. The current addcdiv behavior can "
+              "be replicated using floor_divide for integral inputs (self + value * tensor1 // tensor2) "
+              "and division for float inputs (self + value * tensor1 / tensor2).");
 }
 
-Tensor sigmoid(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Sigmoid, a, float_type(a.dtype()));
-  if (should_record({&a}))
-    record("SigmoidBackward0", {a}, out, {save_output(out)}, [](const TensorList& g, const TensorList& s) {
-      return TensorList{mul(g[0], mul(s[0], rsub(s[0], 1)))};
-    });
-  return out;
-}
-
-Tensor relu(const Tensor& a) {
-  Tensor out = unary(UnaryOp::Relu, a, a.dtype());
-  if (should_record({&a}))
-    record("ReluBackward0", {a}, out, {save_output(out)}, [](const TensorList& g, const TensorList& s) {
-      return TensorList{mul(g[0], to_dtype(gt(s[0], zeros_like(s[0])), g[0].dtype()))};
-    });
-  return out;
+Tensor addcdiv(const Tensor& a, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  check_addcdiv(t1, t2);
+  return add(a, mul(div(t1, t2), value));
 }
 
 // ---- in-place ----------------------------------------------------------------------------------
 
-// self = op(self, other). Without autograd the kernel writes straight into self. When recording,
-// the out-of-place op runs on a clone of self (so what it saves is not the memory about to be
-// overwritten), and its node becomes self's new history, as PyTorch "rebases" it.
-static Tensor& inplace(Tensor& self, const Tensor& other, BinaryOp op, const char* name,
-                       Tensor (*out_of_place)(const Tensor&, const Tensor&)) {
+// self = op(self, others...), the one path of every in-place op. `result` is the dtype the
+// out-of-place op would give. Without autograd, `direct()` writes into self when that dtype is
+// self's; otherwise the out-of-place op computes the values that are copied into self. When
+// recording, the out-of-place op runs on a clone of self (so what it saves is not the memory about
+// to be overwritten), and its node becomes self's new history (rebase_history handles views).
+template <typename Direct, typename OutOfPlace>
+static Tensor& inplace(Tensor& self, const char* name, DType result, std::initializer_list<Tensor> others,
+                       const Direct& direct, const OutOfPlace& out_of_place) {
   check_inplace(self, name);
-  DType t = op == BinaryOp::Div ? float_type(result_type(self, other)) : result_type(self, other);
-  EMBER_CHECK(category(t) <= category(self.dtype()), "result type ", dtype_name(t),
+  EMBER_CHECK(can_cast(result, self.dtype()), "result type ", dtype_name(result),
               " can't be cast to the desired output type ", dtype_name(self.dtype()));
-  if (self.sizes() != other.sizes())
-    EMBER_CHECK(broadcast_shapes(self.sizes(), other.sizes(), name) == self.sizes(),
-                "output with shape ", self.sizes(), " doesn't match the broadcast shape ",
-                broadcast_shapes(self.sizes(), other.sizes(), name));
-  check_same_device(self, other, name);
-  if (!should_record({&self, &other})) {
-    binary_kernel(self.device(), op, self, self, expand_raw(to_dtype(other, self.dtype()), self.sizes()));
+  bool record_grad = GradMode::is_enabled() && self.requires_grad();
+  for (const Tensor& o : others) {
+    if (!o.defined()) continue;
+    check_same_device(self, o, name);
+    if (o.sizes() != self.sizes()) {
+      Shape s = broadcast_shapes(self.sizes(), o.sizes(), name);
+      EMBER_CHECK(s == self.sizes(), "output with shape ", self.sizes(),
+                  " doesn't match the broadcast shape ", s);
+    }
+    record_grad = record_grad || (GradMode::is_enabled() && o.requires_grad());
+  }
+  if (!record_grad) {
+    if (result == self.dtype()) direct();
+    else copy_kernel(self.device(), self, out_of_place(self));
     self.bump_version();
     return self;
   }
-  Tensor result = out_of_place(clone(self), other);
-  copy_kernel(self.device(), self, result);
+  Tensor r = to_dtype(out_of_place(clone(self)), self.dtype());
+  copy_kernel(self.device(), self, r);
   self.bump_version();
-  rebase_history(self, result.grad_fn());
+  rebase_history(self, r.grad_fn());
   return self;
 }
 
+/// self = op(self, other) through the binary kernel.
+template <typename OutOfPlace>
+static Tensor& binary_(Tensor& self, const Tensor& other, BinaryOp op, const char* name, const OutOfPlace& fn) {
+  DType result = binary_types(op, self, other, name).out;
+  return inplace(self, name, result, {other}, [&] {
+    binary_kernel(self.device(), op, self, self, operand(other, self.dtype(), self.sizes()));
+  }, [&](const Tensor& s) { return fn(s, other); });
+}
+
 Tensor& add_(Tensor& self, const Tensor& other, const Scalar& alpha) {
+  check_alpha(self, other, alpha);
   Tensor scaled = alpha.to_double() == 1.0 ? other : mul(other, alpha);
-  return inplace(self, scaled, BinaryOp::Add, "add_", [](const Tensor& a, const Tensor& b) { return add(a, b); });
+  return binary_(self, scaled, BinaryOp::Add, "add_", [](const Tensor& a, const Tensor& b) { return add(a, b); });
 }
 Tensor& sub_(Tensor& self, const Tensor& other, const Scalar& alpha) {
+  check_alpha(self, other, alpha);
   Tensor scaled = alpha.to_double() == 1.0 ? other : mul(other, alpha);
-  return inplace(self, scaled, BinaryOp::Sub, "sub_", [](const Tensor& a, const Tensor& b) { return sub(a, b); });
+  return binary_(self, scaled, BinaryOp::Sub, "sub_", [](const Tensor& a, const Tensor& b) { return sub(a, b); });
 }
-Tensor& mul_(Tensor& self, const Tensor& other) {
-  return inplace(self, other, BinaryOp::Mul, "mul_", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
+
+#define EMBER_BINARY_INPLACE(name, Op, out_of_place)                                      \
+  Tensor& name##_(Tensor& self, const Tensor& other) {                                   \
+    return binary_(self, other, BinaryOp::Op, #name "_",                                 \
+                   [](const Tensor& a, const Tensor& b) { return out_of_place(a, b); }); \
+  }
+EMBER_BINARY_INPLACE(mul, Mul, mul)
+EMBER_BINARY_INPLACE(div, Div, div)
+EMBER_BINARY_INPLACE(floor_divide, DivFloor, floor_divide)
+EMBER_BINARY_INPLACE(remainder, Remainder, remainder)
+EMBER_BINARY_INPLACE(fmod, Fmod, fmod)
+EMBER_BINARY_INPLACE(pow, Pow, pow)
+EMBER_BINARY_INPLACE(atan2, Atan2, atan2)
+EMBER_BINARY_INPLACE(bitwise_and, BitwiseAnd, bitwise_and)
+EMBER_BINARY_INPLACE(bitwise_or, BitwiseOr, bitwise_or)
+EMBER_BINARY_INPLACE(bitwise_xor, BitwiseXor, bitwise_xor)
+#undef EMBER_BINARY_INPLACE
+
+Tensor& div_(Tensor& self, const Tensor& other, const std::string& rounding_mode) {
+  BinaryOp op = rounding_op(rounding_mode);
+  return binary_(self, other, op, "div_", [&](const Tensor& a, const Tensor& b) { return div(a, b, rounding_mode); });
 }
-Tensor& div_(Tensor& self, const Tensor& other) {
-  return inplace(self, other, BinaryOp::Div, "div_", [](const Tensor& a, const Tensor& b) { return div(a, b); });
+
+Tensor& pow_(Tensor& self, const Scalar& exponent) {
+  DType t = result_type(self, exponent);
+  check_pow_scalar(t, exponent);
+  Tensor e = wrap_scalar(exponent, t, self.device());
+  return binary_(self, e, BinaryOp::Pow, "pow_", [&](const Tensor& a, const Tensor&) { return pow(a, exponent); });
+}
+
+Tensor& clamp_(Tensor& self, const Tensor& min, const Tensor& max) {
+  EMBER_CHECK(min.defined() || max.defined(), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  DType result = result_type({self, min, max});
+  return inplace(self, "clamp_", result, {min, max}, [&] {
+    DType t = self.dtype();
+    if (min.defined() && max.defined())
+      ternary_kernel(self.device(), TernaryOp::Clamp, self, self, operand(min, t, self.sizes()), operand(max, t, self.sizes()));
+    else if (min.defined())
+      binary_kernel(self.device(), BinaryOp::Maximum, self, self, operand(min, t, self.sizes()));
+    else
+      binary_kernel(self.device(), BinaryOp::Minimum, self, self, operand(max, t, self.sizes()));
+  }, [&](const Tensor& s) { return clamp(s, min, max); });
+}
+
+Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight) {
+  check_lerp(self, end, weight);
+  return inplace(self, "lerp_", self.dtype(), {end, weight}, [&] {
+    ternary_kernel(self.device(), TernaryOp::Lerp, self, self, operand(end, self.dtype(), self.sizes()),
+                   operand(weight, self.dtype(), self.sizes()));
+  }, [&](const Tensor& s) { return lerp(s, end, weight); });
+}
+
+Tensor& addcmul_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  return add_(self, mul(mul(t1, t2), value));
+}
+Tensor& addcdiv_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  check_addcdiv(t1, t2);
+  return add_(self, mul(div(t1, t2), value));
+}
+
+/// The out-of-place op of each unary op, for the recording path of unary_inplace.
+static Tensor unary_out_of_place(UnaryOp op, const Tensor& a, const UnaryArgs& args) {
+  switch (op) {
+    case UnaryOp::Neg: return neg(a);
+    case UnaryOp::Exp: return exp(a);
+    case UnaryOp::Exp2: return exp2(a);
+    case UnaryOp::Log: return log(a);
+    case UnaryOp::Log2: return log2(a);
+    case UnaryOp::Log10: return log10(a);
+    case UnaryOp::Log1p: return log1p(a);
+    case UnaryOp::Expm1: return expm1(a);
+    case UnaryOp::Sqrt: return sqrt(a);
+    case UnaryOp::Rsqrt: return rsqrt(a);
+    case UnaryOp::Abs: return abs(a);
+    case UnaryOp::Sign: return sign(a);
+    case UnaryOp::Sin: return sin(a);
+    case UnaryOp::Cos: return cos(a);
+    case UnaryOp::Tan: return tan(a);
+    case UnaryOp::Asin: return asin(a);
+    case UnaryOp::Acos: return acos(a);
+    case UnaryOp::Atan: return atan(a);
+    case UnaryOp::Sinh: return sinh(a);
+    case UnaryOp::Cosh: return cosh(a);
+    case UnaryOp::Tanh: return tanh(a);
+    case UnaryOp::Sigmoid: return sigmoid(a);
+    case UnaryOp::Relu: return relu(a);
+    case UnaryOp::Gelu: return gelu(a, "none");
+    case UnaryOp::GeluTanh: return gelu(a, "tanh");
+    case UnaryOp::Silu: return silu(a);
+    case UnaryOp::Softplus: return softplus(a, args.a, args.b);
+    case UnaryOp::Erf: return erf(a);
+    case UnaryOp::Erfc: return erfc(a);
+    case UnaryOp::Floor: return floor(a);
+    case UnaryOp::Ceil: return ceil(a);
+    case UnaryOp::Round: return round(a, static_cast<int64_t>(args.a));
+    case UnaryOp::Trunc: return trunc(a);
+    case UnaryOp::Frac: return frac(a);
+    case UnaryOp::Reciprocal: return reciprocal(a);
+    case UnaryOp::Square: return square(a);
+    case UnaryOp::NanToNum: return nan_to_num(a, args.a, args.b, args.c);
+    case UnaryOp::BitwiseNot: return bitwise_not(a);
+    case UnaryOp::LogicalNot: return logical_not(a);
+    case UnaryOp::IsNan: return isnan(a);
+    case UnaryOp::IsInf: return isinf(a);
+    case UnaryOp::IsFinite: return isfinite(a);
+  }
+  return Tensor();
+}
+
+Tensor& unary_inplace(Tensor& self, UnaryOp op, const UnaryArgs& args) {
+  const char* name = unary_name(op);
+  Types types = unary_types(op, self.dtype(), name);
+  if (op == UnaryOp::Round && args.a != 0) check_dtype(is_floating(self.dtype()), name, self.dtype());
+  return inplace(self, name, types.out, {}, [&] {
+    if (types.compute == self.dtype() && types.out == self.dtype()) unary_kernel(self.device(), op, self, self, args);
+    else copy_kernel(self.device(), self, unary_out_of_place(op, self, args));
+  }, [&](const Tensor& s) { return unary_out_of_place(op, s, args); });
 }
 
 }  // namespace ember

@@ -1,27 +1,75 @@
 #pragma once
 // Elementwise ops: broadcasting, PyTorch's type promotion, and the backward of each.
+#include <optional>
+#include <string>
+
 #include "core/kernel.h"
 #include "core/tensor.h"
 
 namespace ember {
 
-enum class UnaryOp : uint8_t { Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu };
-enum class BinaryOp : uint8_t { Add, Sub, Mul, Div, Eq, Ne, Lt, Le, Gt, Ge };
+/// Ops of the unary kernel. Predicates (LogicalNot..IsFinite) write bool.
+enum class UnaryOp : uint8_t {
+  Neg, Exp, Exp2, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tan, Asin, Acos,
+  Atan, Sinh, Cosh, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu, Softplus, Erf, Erfc, Floor, Ceil,
+  Round, Trunc, Frac, Reciprocal, Square, NanToNum, BitwiseNot, LogicalNot, IsNan, IsInf, IsFinite
+};
+/// Ops of the binary kernel. Eq..LogicalXor write bool.
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Maximum, Minimum, Fmax, Fmin,
+  Atan2, BitwiseAnd, BitwiseOr, BitwiseXor, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor
+};
+/// Ops of the ternary kernel: clamp(x, lo, hi), where(cond, a, b), lerp(start, end, weight).
+enum class TernaryOp : uint8_t { Clamp, Where, Lerp };
+
+/// The parameters of the parametrised unary ops: Softplus (a = beta, b = threshold), Round
+/// (a = decimals), NanToNum (a = nan, b = posinf, c = neginf).
+struct UnaryArgs {
+  double a = 0, b = 0, c = 0;
+};
 
 /// out = op(in); out and in have the same shape; in has the compute dtype.
-EMBER_DECLARE_KERNEL(unary_kernel, void(UnaryOp op, const Tensor& out, const Tensor& in));
+EMBER_DECLARE_KERNEL(unary_kernel,
+                     void(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args));
 /// out = op(a, b); a and b are expanded to out's shape and have the compute dtype.
 EMBER_DECLARE_KERNEL(binary_kernel,
                      void(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b));
+/// out = op(a, b, c); operands expanded to out's shape, with out's dtype (Where's a is bool).
+EMBER_DECLARE_KERNEL(ternary_kernel, void(TernaryOp op, const Tensor& out, const Tensor& a,
+                                          const Tensor& b, const Tensor& c));
 
-/// PyTorch's result type of two operands (dimensioned tensors over 0-d tensors over numbers).
+/// PyTorch's result type of operands (dimensioned tensors over 0-d tensors over numbers);
+/// undefined tensors are skipped.
+DType result_type(const TensorList& operands);
 DType result_type(const Tensor& a, const Tensor& b);
 DType result_type(const Tensor& a, const Scalar& b);
 
+// ---- binary ----
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
 Tensor mul(const Tensor& a, const Tensor& b);
+/// True division (integers divide as floats).
 Tensor div(const Tensor& a, const Tensor& b);
+/// rounding_mode "trunc" or "floor" (anything else is a RuntimeError); keeps integer dtypes.
+Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode);
+Tensor floor_divide(const Tensor& a, const Tensor& b);
+/// Python's %: the sign of the divisor.
+Tensor remainder(const Tensor& a, const Tensor& b);
+/// C's fmod: the sign of the dividend.
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& exponent);
+Tensor pow(const Tensor& a, const Scalar& exponent);
+Tensor pow(const Scalar& base, const Tensor& exponent);
+/// Elementwise max/min; NaN propagates, ties split the gradient equally.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+/// Elementwise max/min ignoring NaN.
+Tensor fmax(const Tensor& a, const Tensor& b);
+Tensor fmin(const Tensor& a, const Tensor& b);
+Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor bitwise_and(const Tensor& a, const Tensor& b);
+Tensor bitwise_or(const Tensor& a, const Tensor& b);
+Tensor bitwise_xor(const Tensor& a, const Tensor& b);
 Tensor add(const Tensor& a, const Scalar& b);
 Tensor sub(const Tensor& a, const Scalar& b);
 Tensor rsub(const Tensor& a, const Scalar& b);  // b - a
@@ -34,20 +82,97 @@ Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 
+// ---- unary ----
 Tensor neg(const Tensor& a);
 Tensor exp(const Tensor& a);
+Tensor exp2(const Tensor& a);
 Tensor log(const Tensor& a);
+Tensor log2(const Tensor& a);
+Tensor log10(const Tensor& a);
+Tensor log1p(const Tensor& a);
+Tensor expm1(const Tensor& a);
 Tensor sqrt(const Tensor& a);
+Tensor rsqrt(const Tensor& a);
 Tensor abs(const Tensor& a);
+Tensor sign(const Tensor& a);
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor tan(const Tensor& a);
+Tensor asin(const Tensor& a);
+Tensor acos(const Tensor& a);
+Tensor atan(const Tensor& a);
+Tensor sinh(const Tensor& a);
+Tensor cosh(const Tensor& a);
 Tensor tanh(const Tensor& a);
 Tensor sigmoid(const Tensor& a);
 Tensor relu(const Tensor& a);
+/// approximate: "none" (erf form) or "tanh"; anything else is a RuntimeError.
+Tensor gelu(const Tensor& a, const std::string& approximate = "none");
+Tensor silu(const Tensor& a);
+/// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+Tensor softplus(const Tensor& a, const Scalar& beta = 1, const Scalar& threshold = 20);
+Tensor erf(const Tensor& a);
+Tensor erfc(const Tensor& a);
+Tensor floor(const Tensor& a);
+Tensor ceil(const Tensor& a);
+/// Round half to even, at `decimals` decimal digits.
+Tensor round(const Tensor& a, int64_t decimals = 0);
+Tensor trunc(const Tensor& a);
+Tensor frac(const Tensor& a);
+Tensor reciprocal(const Tensor& a);
+Tensor square(const Tensor& a);
+/// NaN, +inf and -inf replaced; the infinities default to the dtype's largest/lowest value.
+Tensor nan_to_num(const Tensor& a, double nan = 0, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+Tensor bitwise_not(const Tensor& a);
+Tensor logical_not(const Tensor& a);
+Tensor isnan(const Tensor& a);
+Tensor isinf(const Tensor& a);
+Tensor isfinite(const Tensor& a);
 
+// ---- ternary and parametrised ----
+/// Bounds may be undefined (None), not both; NaN propagates; gradient flows where lo <= x <= hi.
+Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max);
+Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor clamp_min(const Tensor& a, const Tensor& min);
+Tensor clamp_max(const Tensor& a, const Tensor& max);
+/// cond ? a : b elementwise; cond must be bool.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// start + weight * (end - start).
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& start, const Tensor& end, const Scalar& weight);
+/// a + value * t1 * t2.
+Tensor addcmul(const Tensor& a, const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
+/// a + value * t1 / t2.
+Tensor addcdiv(const Tensor& a, const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
+
+// ---- in-place: self = op(self, ...) ----
+// Each keeps self's dtype (RuntimeError when the result type cannot be cast to it), bumps the
+// version counter, refuses a leaf that requires grad, and rebases self's autograd history.
 Tensor& add_(Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor& sub_(Tensor& self, const Tensor& other, const Scalar& alpha = 1);
 Tensor& mul_(Tensor& self, const Tensor& other);
 Tensor& div_(Tensor& self, const Tensor& other);
+Tensor& div_(Tensor& self, const Tensor& other, const std::string& rounding_mode);
+Tensor& floor_divide_(Tensor& self, const Tensor& other);
+Tensor& remainder_(Tensor& self, const Tensor& other);
+Tensor& fmod_(Tensor& self, const Tensor& other);
+Tensor& pow_(Tensor& self, const Tensor& exponent);
+Tensor& pow_(Tensor& self, const Scalar& exponent);
+Tensor& atan2_(Tensor& self, const Tensor& other);
+Tensor& bitwise_and_(Tensor& self, const Tensor& other);
+Tensor& bitwise_or_(Tensor& self, const Tensor& other);
+Tensor& bitwise_xor_(Tensor& self, const Tensor& other);
+Tensor& clamp_(Tensor& self, const Tensor& min, const Tensor& max);
+Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor& addcmul_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
+Tensor& addcdiv_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
+/// The in-place form of a unary op (exp_, relu_, ...), with the checks of every in-place op.
+Tensor& unary_inplace(Tensor& self, UnaryOp op, const UnaryArgs& args = {});
 
 /// Sums `grad` down to `sizes` over the dims that broadcasting expanded (backward of broadcasting).
 Tensor sum_to(const Tensor& grad, const Shape& sizes);
