@@ -211,7 +211,17 @@ struct OperandMeta {
   }
 };
 
-enum Save : int { kSaveNone = 0, kSaveInputs = 1, kSaveOutput = 2 };
+// What a backward saves. Like PyTorch, an operand that is only needed for the other operand's
+// gradient is saved only when that gradient is needed: x * 3 does not save x (so x may then be
+// written in place).
+enum Save : int {
+  kSaveNone = 0,
+  kSaveInputs = 1,  // unary: the input; binary: both inputs
+  kSaveOutput = 2,
+  kSaveAIfB = 4,  // binary: a, when b needs a gradient
+  kSaveBIfA = 8,  // binary: b, when a needs a gradient
+  kSaveB = 16,    // binary: b
+};
 
 /// Records a unary op: grad(g, x, out) with x/out saved per `saves` (undefined otherwise).
 template <typename F>
@@ -230,8 +240,10 @@ static Tensor record_binary(const char* name, const Tensor& a, const Tensor& b, 
   if (!should_record({&a, &b})) return out;
   OperandMeta ma(a), mb(b);
   bool in = saves & kSaveInputs;
+  bool save_a = in || ((saves & kSaveAIfB) && mb.needs_grad);
+  bool save_b = in || (saves & kSaveB) || ((saves & kSaveBIfA) && ma.needs_grad);
   record(name, {a, b}, out,
-         {in ? save(a) : SavedTensor(), in ? save(b) : SavedTensor(),
+         {save_a ? save(a) : SavedTensor(), save_b ? save(b) : SavedTensor(),
           saves & kSaveOutput ? save_output(out) : SavedTensor()},
          [ma, mb, grad](const TensorList& g, const TensorList& s) {
            std::pair<Tensor, Tensor> r = grad(g[0], s[0], s[1], s[2], ma.needs_grad, mb.needs_grad);
@@ -276,7 +288,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary(BinaryOp::Mul, a, b, "mul");
-  return record_binary("MulBackward0", a, b, out, kSaveInputs,
+  return record_binary("MulBackward0", a, b, out, kSaveAIfB | kSaveBIfA,
                        [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool na, bool nb) {
                          return std::make_pair(na ? mul(g, y) : Tensor(), nb ? mul(g, x) : Tensor());
                        });
@@ -284,7 +296,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = binary(BinaryOp::Div, a, b, "div");
-  return record_binary("DivBackward0", a, b, out, kSaveInputs,
+  return record_binary("DivBackward0", a, b, out, kSaveAIfB | kSaveB,
                        [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool, bool nb) {
                          Tensor ga = div(g, y);
                          return std::make_pair(ga, nb ? neg(mul(ga, div(x, y))) : Tensor());

@@ -526,6 +526,13 @@ def test_version_counter_error_when_saved_input_is_modified():
     y.add_(1)
     z.sum().backward()
     assert_close(x.grad, np.exp([1.0, 2.0, 3.0]), rtol=1e-5)
+    # x * 3 saves nothing of x (only the other operand's gradient would need it), as in PyTorch.
+    x.grad = None
+    y = x * 1
+    z = y * 3 + y / 2
+    y.add_(1)
+    z.sum().backward()
+    assert_close(x.grad, [3.5, 3.5, 3.5])
 
 
 # ---- errors --------------------------------------------------------------------------------------
