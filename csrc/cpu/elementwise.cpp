@@ -1,5 +1,9 @@
 // CPU kernels of the unary and ternary elementwise families: one switch per call picks the
 // functor and the dtypes it is instantiated for; the shared loop in loops.h does the rest.
+// Note [No trapping math]: GCC keeps the float selects of vec_math.h as branches (and so does not
+// vectorise the loops) while it must preserve floating-point exception flags; ember never reads
+// them. Set for the whole file so the inlined formulas and their loops share one setting.
+#pragma GCC optimize("no-trapping-math")
 #include "cpu/functors.h"
 #include "cpu/loops.h"
 #include "ops/elementwise.h"

@@ -1,6 +1,10 @@
 // AVX2/FMA builds of the float32 transcendental loops: the compiler vectorises the branch-free
 // vec_math.h formulas 8 wide here (see Note [Internal linkage for SIMD code]). Compiled with
 // -mavx2 -mfma; called only after a run-time CPU check (cpu/elementwise.cpp).
+// Note [No trapping math]: GCC keeps the float selects of vec_math.h as branches (and so does not
+// vectorise the loops) while it must preserve floating-point exception flags; ember never reads
+// them. Set for the whole file so the inlined formulas and their loops share one setting.
+#pragma GCC optimize("no-trapping-math")
 #include "cpu/vec_math.h"
 
 namespace ember::cpu {
