@@ -8,3 +8,4 @@
 #include "ops/shape.h"
 #include "ops/view.h"
 #include "ops/indexing.h"
+#include "ops/optim.h"

@@ -26,4 +26,5 @@ PYBIND11_MODULE(_C, m) {
   init_indexing_ops(m, cls);
   init_shape_ops(m, cls);
   init_linalg_ops(m, cls);
+  init_optim_ops(m);
 }

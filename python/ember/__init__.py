@@ -7,6 +7,7 @@ from ember._C import *  # noqa: F401,F403
 from ember._C import Tensor, Size, device, dtype  # noqa: F401
 from ember import autograd  # noqa: F401
 from ember.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: F401
+from ember import optim  # noqa: F401,E402
 
 float = float32  # noqa: A001  (PyTorch's aliases)
 double = float64

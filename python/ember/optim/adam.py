@@ -1,0 +1,53 @@
+"""Adam (Kingma & Ba), with AMSGrad and, through decoupled_weight_decay, AdamW's weight decay."""
+import ember
+from ember import _C
+from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step, _step_counter
+
+__all__ = ["Adam"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay):
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam: bias-corrected first and second moment estimates of the gradient."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _state(self, p, amsgrad):
+        state = self.state[p]
+        if not state:
+            state["step"] = _step_counter()
+            state["exp_avg"] = ember.zeros_like(p)
+            state["exp_avg_sq"] = ember.zeros_like(p)
+            if amsgrad:
+                state["max_exp_avg_sq"] = ember.zeros_like(p)
+        return state
+
+    @_no_grad_step
+    def step(self, closure=None):
+        loss = _evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            amsgrad = group["amsgrad"]
+            for p in self._params_with_grad(group):
+                state = self._state(p, amsgrad)
+                _C._adam_step(p, p.grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
+                              state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
+                              amsgrad, group["maximize"], group["decoupled_weight_decay"])
+        return loss

@@ -1,0 +1,39 @@
+"""Adamax (Kingma & Ba): Adam with the infinity norm in place of the second moment."""
+import ember
+from ember import _C
+from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step, _step_counter
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """torch.optim.Adamax."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    @_no_grad_step
+    def step(self, closure=None):
+        loss = _evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in self._params_with_grad(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_counter()
+                    state["exp_avg"] = ember.zeros_like(p)
+                    state["exp_inf"] = ember.zeros_like(p)
+                _C._adamax_step(p, p.grad, state["exp_avg"], state["exp_inf"], state["step"], group["lr"], beta1,
+                                beta2, group["eps"], group["weight_decay"], group["maximize"])
+        return loss
