@@ -16,6 +16,7 @@ TensorImpl::TensorImpl(StoragePtr storage_, const Shape& sizes_, const Shape& st
 void TensorImpl::refresh_geometry() {
   numel = numel_of(sizes);
   contiguous = true;
+  if (numel == 0) return;  // no element can be out of order (PyTorch agrees)
   int64_t expected = 1;
   for (int i = sizes.size() - 1; i >= 0; --i) {
     if (sizes[i] == 1) continue;

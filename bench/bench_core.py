@@ -1,0 +1,164 @@
+"""ember against PyTorch (and NumPy for matmul and the big add), one thread each, in one run.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_core.py [--quick]
+
+Each figure is the median over repeats; the peers' repeats are interleaved (ember, torch, numpy,
+ember, ...) so that a neighbour stealing the CPU for a while hurts all of them alike. See
+bench/README.md for what each line measures.
+"""
+import os
+
+# Thread counts are read when the libraries load, so set them before importing any of them.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "EMBER_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import ember  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the bench still reports ember (and NumPy) alone
+    torch = None
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:
+    threadpool_info = threadpool_limits = None
+
+
+def per_call_seconds(fn, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def interleaved(peers, calls, repeats):
+    """Median seconds per call of each peer's fn, the peers' repeats taken in turn."""
+    for fn in peers.values():  # warm up: first-call costs, caches, allocator pools
+        per_call_seconds(fn, max(1, calls // 10))
+    samples = {name: [] for name in peers}
+    for _ in range(repeats):
+        for name, fn in peers.items():
+            samples[name].append(per_call_seconds(fn, calls))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def report(label, unit, values, faster_when):
+    """Prints one line: each peer's figure, then ember's ratio to each other peer."""
+    cells = [f"{label:<34}{unit:<8}"]
+    for name in ("ember", "torch", "numpy"):
+        v = values.get(name)
+        cells.append(f"{name} {v:>9.3f}" if v is not None else f"{name} {'n/a':>9}")
+    for name in ("torch", "numpy"):
+        if values.get("ember") is not None and values.get(name) is not None:
+            cells.append(f"ember/{name} {values['ember'] / values[name]:6.2f}")
+    print("  ".join(cells) + f"   ({faster_when} is better for ember)")
+
+
+def bench_tiny_add(repeats, calls):
+    peers = {}
+    ea, eb = ember.tensor([1.5]), ember.tensor([2.5])
+    peers["ember"] = lambda: ea + eb
+    if torch is not None:
+        ta, tb = torch.tensor([1.5]), torch.tensor([2.5])
+        peers["torch"] = lambda: ta + tb
+    t = interleaved(peers, calls, repeats)
+    report("a + b, 1 element", "us/op", {k: v * 1e6 for k, v in t.items()}, "ratio < 1")
+
+
+def bench_tiny_backward(repeats, calls):
+    peers = {}
+    ea = ember.tensor([1.5], requires_grad=True)
+    eb = ember.tensor([2.5], requires_grad=True)
+    peers["ember"] = lambda: (ea * eb).sum().backward()
+    if torch is not None:
+        ta = torch.tensor([1.5], requires_grad=True)
+        tb = torch.tensor([2.5], requires_grad=True)
+        peers["torch"] = lambda: (ta * tb).sum().backward()
+    t = interleaved(peers, calls, repeats)
+    report("(a * b).sum().backward(), 1 elem", "us", {k: v * 1e6 for k, v in t.items()}, "ratio < 1")
+
+
+def bench_matmul(n, repeats):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    peers = {"numpy": lambda: a @ b}
+    if hasattr(ember, "matmul"):
+        ea, eb = ember.from_numpy(a), ember.from_numpy(b)
+        peers["ember"] = lambda: ember.matmul(ea, eb)
+    if torch is not None:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        peers["torch"] = lambda: torch.matmul(ta, tb)
+    calls = max(1, int(2e8 // (2 * n**3)))  # about 0.2 GFLOP of work per sample
+    t = interleaved(peers, calls, repeats)
+    report(f"matmul {n}x{n} float32", "GFLOP/s", {k: 2 * n**3 / v / 1e9 for k, v in t.items()},
+           "ratio > 1")
+
+
+def bench_big_add(repeats, log2_n):
+    n = 1 << log2_n
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(n, dtype=np.float32)
+    b = rng.standard_normal(n, dtype=np.float32)
+    peers = {"numpy": lambda: a + b}
+    ea, eb = ember.from_numpy(a), ember.from_numpy(b)
+    peers["ember"] = lambda: ea + eb
+    if torch is not None:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        peers["torch"] = lambda: ta + tb
+    t = interleaved(peers, 3, repeats)
+    report(f"a + b, 2^{log2_n} float32", "GB/s", {k: 3 * 4 * n / v / 1e9 for k, v in t.items()},
+           "ratio > 1")
+
+
+def describe_threads():
+    parts = [f"ember {ember.__file__}"]
+    if hasattr(ember, "get_num_threads"):
+        parts.append(f"ember threads {ember.get_num_threads()}")
+    if torch is not None:
+        parts.append(f"torch {torch.__version__} threads {torch.get_num_threads()}")
+    parts.append(f"numpy {np.__version__}")
+    if threadpool_info is not None:
+        for pool in threadpool_info():
+            parts.append(f"{pool['internal_api']} {pool.get('architecture', '')} "
+                         f"threads {pool['num_threads']}")
+    print("# " + "; ".join(parts))
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    if core:
+        print(f"# note: OPENBLAS_CORETYPE={core} is set and slows NumPy's matmul; see bench/README.md")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args()
+    repeats = args.repeats or (3 if args.quick else 9)
+    sizes = (256, 512) if args.quick else (256, 512, 1024, 2048)
+
+    if torch is not None:
+        torch.set_num_threads(1)
+    if hasattr(ember, "set_num_threads"):
+        ember.set_num_threads(1)
+    if threadpool_limits is not None:
+        threadpool_limits(1)
+    describe_threads()
+
+    bench_tiny_add(repeats, 200 if args.quick else 2000)
+    bench_tiny_backward(repeats, 100 if args.quick else 1000)
+    if not hasattr(ember, "matmul"):
+        print("# ember.matmul: n/a (not in this build)")
+    for n in sizes:
+        bench_matmul(n, max(3, repeats // 2) if n >= 1024 else repeats)
+    bench_big_add(repeats, 20 if args.quick else 24)
+
+
+if __name__ == "__main__":
+    main()
