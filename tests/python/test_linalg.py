@@ -32,7 +32,8 @@ def make(arr, layout="contig", requires_grad=False):
         base = np.zeros(arr.shape[:-1] + (2 * n,), arr.dtype)
         base[..., ::2] = arr
         t = ember._C._slice(ember.tensor(base), -1, 0, 2 * n, 2)
-    if layout != "contig" and arr.ndim and min(arr.shape[-2:]) > 1:
+    # An empty tensor is contiguous whatever its strides (as in PyTorch).
+    if layout != "contig" and arr.ndim and arr.size and min(arr.shape[-2:]) > 1:
         assert not t.is_contiguous()
     if requires_grad:
         t.requires_grad_(True)
