@@ -82,9 +82,18 @@ void init_reduce_ops(py::module_& m, TensorClass& cls) {
 
   for (bool is_max : {true, false}) {
     const char* name = is_max ? "max" : "min";
-    def_function_and_method(m, cls, name, [is_max, name](const Tensor& t, std::optional<int64_t> dim, bool keepdim) -> py::object {
-      if (!dim) return py::cast(is_max ? max(t) : min(t));
-      return named_pair(name, is_max ? max(t, *dim, keepdim) : min(t, *dim, keepdim));
+    // max(input), max(input, dim, keepdim=False) -> (values, indices), max(input, other) = maximum.
+    def_function_and_method(m, cls, name, [is_max, name](const Tensor& t, py::object dim, bool keepdim) -> py::object {
+      if (dim.is_none()) return py::cast(is_max ? max(t) : min(t));
+      if (py::isinstance<Tensor>(dim)) {
+        Tensor other = dim.cast<Tensor>();
+        return py::cast(is_max ? maximum(t, other) : minimum(t, other));
+      }
+      EMBER_CHECK_TYPE(PyIndex_Check(dim.ptr()) && !PyBool_Check(dim.ptr()), name,
+                       "() received an invalid combination of arguments: 'dim' must be an int or a Tensor, not ",
+                       py::str(py::type::of(dim).attr("__name__")).cast<std::string>());
+      int64_t d = dim.cast<int64_t>();
+      return named_pair(name, is_max ? max(t, d, keepdim) : min(t, d, keepdim));
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
     def_function_and_method(m, cls, is_max ? "amax" : "amin", [is_max](const Tensor& t, py::object dim, bool keepdim) {
       return is_max ? amax(t, dims_arg(dim), keepdim) : amin(t, dims_arg(dim), keepdim);

@@ -208,6 +208,13 @@ def test_max_dim_named_result(name, rng):
     assert_close(values, t.values)
 
 
+@pytest.mark.parametrize("name,ref", [("max", np.maximum), ("min", np.minimum)])
+def test_binary_form_is_elementwise(name, ref, rng):
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3,))
+    assert_close(getattr(ember, name)(ember.from_numpy(a), ember.from_numpy(b)), ref(a, b))
+    assert_close(getattr(ember.from_numpy(a), name)(ember.from_numpy(b)), ref(a, b))
+
+
 # ---- dtype rules and special values ------------------------------------------------------------
 
 @requires_torch
@@ -397,6 +404,7 @@ E = ember.empty(0, 3)
     (lambda: ember.from_numpy(np.ones(3, dtype=bool)).argmax(), RuntimeError, r"argmax\(\): does not support bool input"),
     (lambda: X.argmax((0, 1)), TypeError, ""),
     (lambda: X.prod((0, 1)), TypeError, ""),
+    (lambda: X.max((0, 1)), TypeError, r"max\(\) received an invalid combination of arguments"),
     (lambda: X.var(0, True, correction=0), RuntimeError, "cannot specify both unbiased and correction"),
 ])
 def test_errors(fn, exc, match):
