@@ -85,7 +85,7 @@ void init_reduce_ops(py::module_& m, TensorClass& cls) {
     // max(input), max(input, dim, keepdim=False) -> (values, indices), max(input, other) = maximum.
     def_function_and_method(m, cls, name, [is_max, name](const Tensor& t, py::object dim, bool keepdim) -> py::object {
       if (dim.is_none()) return py::cast(is_max ? max(t) : min(t));
-      if (py::isinstance<Tensor>(dim)) {
+      if (py::isinstance<TensorImpl>(dim)) {
         Tensor other = dim.cast<Tensor>();
         return py::cast(is_max ? maximum(t, other) : minimum(t, other));
       }
