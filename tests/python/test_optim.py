@@ -561,3 +561,79 @@ def test_no_warning_in_the_right_order():
         opt.step()
         sched.step()
     assert sched.get_last_lr() == [0.5] and math.isclose(opt.param_groups[0]["lr"], 0.5)
+
+
+# ---- L-BFGS --------------------------------------------------------------------------------------
+
+def _rosenbrock(x):
+    """The n-dimensional Rosenbrock function, minimal at x = 1."""
+    head, tail = x[:-1], x[1:]
+    return (100 * (tail - head * head) * (tail - head * head) + (1 - head) * (1 - head)).sum()
+
+
+@requires_torch
+@pytest.mark.parametrize("options", [
+    dict(),
+    dict(lr=0.5, history_size=3, max_iter=7),
+    dict(line_search_fn="strong_wolfe"),
+    dict(line_search_fn="strong_wolfe", history_size=2, max_iter=5, tolerance_change=1e-12),
+], ids=["plain", "short-history", "strong-wolfe", "strong-wolfe-short"])
+def test_lbfgs_matches_torch_on_rosenbrock(options):
+    start = np.array([-1.2, 1.0, -0.5, 0.8, 1.5])
+    e_x, t_x = ember.tensor(start, requires_grad=True), torch.tensor(start, requires_grad=True)
+    e_opt, t_opt = eoptim.LBFGS([e_x], **options), torch.optim.LBFGS([t_x], **options)
+    e_calls, t_calls = [], []
+
+    def closure(x, opt, calls):
+        def run():
+            opt.zero_grad()
+            loss = _rosenbrock(x)
+            loss.backward()
+            calls.append(1)
+            return loss
+        return run
+
+    for _ in range(6):
+        e_loss = e_opt.step(closure(e_x, e_opt, e_calls))
+        t_loss = t_opt.step(closure(t_x, t_opt, t_calls))
+        assert_close(e_loss, t_loss, rtol=1e-6, atol=1e-10)
+        assert_close(e_x, t_x, rtol=1e-6, atol=1e-9)
+        assert len(e_calls) == len(t_calls)
+        e_state, t_state = e_opt.state[e_x], t_opt.state[t_x]
+        assert e_state["n_iter"] == t_state["n_iter"] and e_state["func_evals"] == t_state["func_evals"]
+    if options == dict(line_search_fn="strong_wolfe"):
+        assert_close(e_x, np.ones(5), rtol=0, atol=1e-4)  # converged to the minimum
+
+
+def test_lbfgs_errors():
+    a, b = ember.tensor(np.ones(2), requires_grad=True), ember.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="LBFGS doesn't support per-parameter options"):
+        eoptim.LBFGS([{"params": [a]}, {"params": [b]}])
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        eoptim.LBFGS([a], lr=-1)
+    opt = eoptim.LBFGS([a], line_search_fn="armijo")
+
+    def closure():
+        opt.zero_grad()
+        loss = (a * a).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        opt.step(closure)
+
+
+def test_lbfgs_stops_at_an_optimum():
+    x = ember.tensor(np.zeros(3), requires_grad=True)
+    opt = eoptim.LBFGS([x])
+    calls = []
+
+    def closure():
+        opt.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        calls.append(1)
+        return loss
+
+    assert opt.step(closure).item() == 0.0
+    assert len(calls) == 1 and opt.state[x]["n_iter"] == 0
