@@ -27,4 +27,5 @@ PYBIND11_MODULE(_C, m) {
   init_shape_ops(m, cls);
   init_linalg_ops(m, cls);
   init_optim_ops(m);
+  init_conv_ops(m, cls);
 }
