@@ -10,3 +10,4 @@
 #include "ops/indexing.h"
 #include "ops/optim.h"
 #include "ops/random.h"
+#include "ops/conv.h"

@@ -29,4 +29,5 @@ PYBIND11_MODULE(_C, m) {
   init_optim_ops(m);
   init_dlpack(m, cls);
   init_random_ops(m, cls);
+  init_conv_ops(m, cls);
 }
