@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "core/gil.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 
@@ -37,9 +38,11 @@ class StridedLoop {
   /// one innermost row. strides are the byte strides of the operands along the innermost dim.
   template <typename Inner>
   void serial_for(int64_t begin, int64_t end, const Inner& inner) const;
-  /// serial_for over everything, split across threads when large.
+  /// serial_for over everything, split across threads when large; a large loop releases the
+  /// GIL (Note [Kernels run without the GIL]).
   template <typename Inner>
   void for_each(const Inner& inner, int64_t grain = kParallelGrain) const {
+    LongKernelScope nogil(numel_);
     parallel_for(0, numel_, grain, [&](int64_t b, int64_t e) { serial_for(b, e, inner); });
   }
 

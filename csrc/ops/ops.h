@@ -9,3 +9,4 @@
 #include "ops/view.h"
 #include "ops/indexing.h"
 #include "ops/optim.h"
+#include "ops/random.h"

@@ -18,6 +18,8 @@ void init_indexing_ops(pybind11::module_& m, TensorClass& cls);
 void init_shape_ops(pybind11::module_& m, TensorClass& cls);
 void init_linalg_ops(pybind11::module_& m, TensorClass& cls);
 void init_optim_ops(pybind11::module_& m);
+void init_dlpack(pybind11::module_& m, TensorClass& cls);
+void init_random_ops(pybind11::module_& m, TensorClass& cls);
 
 /// Binds fn both as ember.<name>(...) and as the Tensor method <name>(...).
 template <typename Fn, typename... Extra>

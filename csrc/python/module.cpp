@@ -27,4 +27,6 @@ PYBIND11_MODULE(_C, m) {
   init_shape_ops(m, cls);
   init_linalg_ops(m, cls);
   init_optim_ops(m);
+  init_dlpack(m, cls);
+  init_random_ops(m, cls);
 }

@@ -36,10 +36,13 @@ Tensor from_numpy(py::array array) {
   Shape sizes, strides;
   for (py::ssize_t i = 0; i < array.ndim(); ++i) {
     sizes.push_back(array.shape(i));
-    EMBER_CHECK_VALUE(array.strides(i) >= 0 && array.strides(i) % item == 0,
-                      "At least one stride in the given numpy array is negative or not a multiple "
-                      "of the element size; this is not supported yet. (You can probably work "
-                      "around this by making a copy of your array with array.copy().)");
+    EMBER_CHECK_VALUE(array.strides(i) >= 0,
+                      "At least one stride in the given numpy array is negative, and tensors with "
+                      "negative strides are not currently supported. (You can probably work around "
+                      "this by making a copy of your array  with array.copy().) ");
+    EMBER_CHECK_VALUE(array.strides(i) % item == 0,
+                      "given numpy array strides not a multiple of the element byte size. Copy the "
+                      "numpy array to reallocate the memory.");
     strides.push_back(array.strides(i) / item);
   }
   int64_t span = 1;

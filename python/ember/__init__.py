@@ -8,8 +8,13 @@ from ember._C import Tensor, Size, device, dtype  # noqa: F401
 from ember import autograd  # noqa: F401
 from ember.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: F401
 from ember import optim  # noqa: F401,E402
+from ember._tensor_str import set_printoptions, get_printoptions, printoptions, tensor_repr as _tensor_repr  # noqa: F401
+from ember._tensor_types import FloatTensor, DoubleTensor, LongTensor, IntTensor, ByteTensor, BoolTensor  # noqa: F401
 
 float = float32  # noqa: A001  (PyTorch's aliases)
 double = float64
 long = int64
 int = int32  # noqa: A001
+
+Tensor.__repr__ = _tensor_repr
+Tensor.__str__ = _tensor_repr
