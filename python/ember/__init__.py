@@ -12,3 +12,4 @@ float = float32  # noqa: A001  (PyTorch's aliases)
 double = float64
 long = int64
 int = int32  # noqa: A001
+from ember import nn  # noqa: F401,E402

@@ -10,7 +10,11 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data=None, requires_grad=True):
-        super().__init__(ember.empty(0) if data is None else data)
+        # Tensor(t) is the legacy constructor (default dtype only): start empty and share data's
+        # storage through .data, which keeps any dtype.
+        super().__init__()
+        if data is not None:
+            self.data = data
         self.requires_grad_(requires_grad)
 
     def __repr__(self):
@@ -29,5 +33,6 @@ class Buffer(Tensor):
     """Marks a tensor as a buffer when assigned as a Module attribute (PyTorch 2.x nn.Buffer)."""
 
     def __init__(self, data, persistent=True):
-        super().__init__(data)
+        super().__init__()
+        self.data = data
         self.persistent = persistent

@@ -1,5 +1,6 @@
 """Activation functions (ember.nn.functional). Hot ones are single C++ ops; the rest compose them."""
 import ember
+from ember.autograd import Function
 
 
 def _inplace_result(input, result, inplace):
@@ -71,18 +72,35 @@ def tanh(input):
     return ember.tanh(input)
 
 
+class _Hardtanh(Function):
+    """clamp whose gradient is zero at the bounds too (PyTorch's hardtanh_backward uses min < x < max;
+    clamp's own gradient passes at the bounds, so relu6 at 0 would differ)."""
+
+    @staticmethod
+    def forward(ctx, input, min_val, max_val):
+        ctx.save_for_backward(input)
+        ctx.bounds = (min_val, max_val)
+        return ember.clamp(input, min_val, max_val)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return ember.where((input > lo) & (input < hi), grad, ember.zeros_like(grad)), None, None
+
+
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return input.clamp_(min_val, max_val) if inplace else ember.clamp(input, min_val, max_val)
+    return _inplace_result(input, _Hardtanh.apply(input, min_val, max_val), inplace)
 
 
 def hardsigmoid(input, inplace=False):
-    return _inplace_result(input, ember.clamp(input / 6 + 0.5, 0.0, 1.0), inplace)
+    return _inplace_result(input, _Hardtanh.apply(input / 6 + 0.5, 0.0, 1.0), inplace)
 
 
 def hardswish(input, inplace=False):
-    return _inplace_result(input, input * ember.clamp(input / 6 + 0.5, 0.0, 1.0), inplace)
+    return _inplace_result(input, input * hardsigmoid(input), inplace)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -137,5 +155,10 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size "
+                           f"{input.shape[dim]}")
     a, b = input.chunk(2, dim)
     return a * ember.sigmoid(b)

@@ -1,4 +1,6 @@
 """Linear maps, dropout, embeddings and normalisation (ember.nn.functional)."""
+import warnings
+
 import ember
 from ember import _C
 
@@ -42,16 +44,31 @@ def _feature_dropout(input, p, training, inplace, feature_dims):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+                           "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
     return _feature_dropout(input, p, training, inplace, 1)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
+    if input.dim() not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release.", stacklevel=2)
+    if input.dim() == 3:  # PyTorch reads (N, C, L) here: channel-wise 1D dropout
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L).", stacklevel=2)
+        return _feature_dropout(input, p, training, inplace, 1)
     return _feature_dropout(input, p, training, inplace, 2)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
     alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
     keep = ember.empty_like(input).bernoulli_(1 - p)
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
@@ -99,7 +116,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     n = len(normalized_shape)
     if tuple(input.shape[input.dim() - n:]) != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{input.shape}")
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}")
     dims = tuple(range(input.dim() - n, input.dim()))
     mean = input.mean(dims, keepdim=True)
     centered = input - mean

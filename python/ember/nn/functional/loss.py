@@ -4,6 +4,7 @@ import math
 import warnings
 
 import ember
+from ember.autograd import Function
 from ember.nn.functional.activation import logsigmoid
 
 
@@ -39,9 +40,12 @@ def _check_same_size(input, target, name):
                       "Please ensure they have the same size.", stacklevel=3)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_same_size(input, target, "l1_loss")
-    return _reduce(ember.abs(input - target), _resolve(size_average, reduce, reduction))
+    loss = ember.abs(input - target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, _resolve(size_average, reduce, reduction))
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -81,15 +85,18 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                          f"({target.shape[0]}).")
     logp = input if batched else input.unsqueeze(0)
     tgt = target if batched else target.unsqueeze(0)
+    n_classes = logp.shape[1]
+    if weight is not None and weight.numel() != n_classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
+                           f"but got weight tensor of shape: {list(weight.shape)}")
     ignored = tgt == ignore_index
     safe_target = ember.where(ignored, ember.zeros_like(tgt), tgt)
-    n_classes = logp.shape[1]
-    if ((safe_target < 0) | (safe_target >= n_classes)).any().item():
-        raise IndexError(f"Target {int(safe_target[(safe_target < 0) | (safe_target >= n_classes)][0])} "
-                         f"is out of bounds.")
+    out_of_bounds = (safe_target < 0) | (safe_target >= n_classes)
+    if out_of_bounds.any():
+        raise IndexError(f"Target {int(safe_target[out_of_bounds][0])} is out of bounds.")
     picked = -logp.gather(1, safe_target.unsqueeze(1)).squeeze(1)
-    w = ember.ones(n_classes, dtype=logp.dtype) if weight is None else weight
-    sample_weight = ember.where(ignored, ember.zeros((), dtype=logp.dtype), w[safe_target])
+    kept = (~ignored).to(logp.dtype)
+    sample_weight = kept if weight is None else weight[safe_target] * kept
     loss = picked * sample_weight
     if not batched:
         loss, sample_weight = loss.squeeze(0), sample_weight.squeeze(0)
@@ -135,18 +142,39 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
+class _BinaryCrossEntropy(Function):
+    """Elementwise -(y log x + (1 - y) log(1 - x)) with each log clamped at -100 so that a saturated
+    sigmoid gives a finite loss, and PyTorch's gradients: (x - y) / max(x (1 - x), 1e-12) for x
+    (autograd through the clamp would give 0 * inf = nan at x = 0 or 1) and the unclamped
+    log(1 - x) - log(x) for y."""
+
+    @staticmethod
+    def forward(ctx, input, target):
+        ctx.save_for_backward(input, target)
+        log_p = ember.clamp(ember.log(input), min=-100)
+        log_q = ember.clamp(ember.log(1 - input), min=-100)
+        return -(target * log_p + (1 - target) * log_q)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad * (input - target) / ember.clamp((1 - input) * input, min=1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_target = grad * (ember.log(1 - input) - ember.log(input))
+        return grad_input, grad_target
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _resolve(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     with ember.no_grad():
-        if ((input < 0) | (input > 1)).any().item():
+        if ((input < 0) | (input > 1)).any():
             raise RuntimeError("all elements of input should be between 0 and 1")
-    # PyTorch clamps each log at -100 so that a saturated sigmoid gives a finite loss.
-    log_p = ember.clamp(ember.log(input), min=-100)
-    log_q = ember.clamp(ember.log(1 - input), min=-100)
-    loss = -(target * log_p + (1 - target) * log_q)
+    loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -157,12 +185,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _resolve(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    # log(1 + exp(-|x|)) + max(-x, 0) is log(1 + exp(-x)) without overflow for large |x|.
-    log_sigmoid_neg = ember.log1p(ember.exp(-ember.abs(input))) + ember.clamp(-input, min=0)
+    # softplus(-x) = -log(sigmoid(x)) is one stable op (linear above its threshold) whose gradient is
+    # right everywhere, x = 0 included, unlike log1p(exp(-|x|)) + max(-x, 0) under autograd.
+    neg_log_sigmoid = ember.softplus(-input)
     if pos_weight is None:
-        loss = (1 - target) * input + log_sigmoid_neg
+        loss = (1 - target) * input + neg_log_sigmoid
     else:
-        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * log_sigmoid_neg
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * neg_log_sigmoid
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -295,7 +324,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             var = var.unsqueeze(-1)  # one variance per sample
         elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
             raise ValueError("var is of incorrect size")
-    if (var < 0).any().item():
+    if (var < 0).any():
         raise ValueError("var has negative entry/entries")
     # Clamp for stability without stopping the gradient, as PyTorch does.
     var = var.clone()

@@ -2,8 +2,18 @@
 from collections import OrderedDict
 import operator
 
-from ember.nn.modules.module import Module
+from ember.nn.modules.module import Module, _addindent
 from ember.nn.parameter import Parameter
+
+
+def _parameter_lines(items, type_name):
+    """PyTorch's ParameterList/ParameterDict listing: one "  (key): Parameter containing: [...]" per entry."""
+    lines = []
+    for key, p in items:
+        size = "x".join(str(s) for s in p.shape)
+        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+        lines.append(f"  ({key}): {kind} containing: [{type_name(p)} of size {size}]")
+    return "\n".join(lines)
 
 
 def _normalize_index(idx, length):
@@ -118,6 +128,21 @@ class ModuleList(Module):
         modules.insert(index, module)
         self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(modules))
 
+    def __repr__(self):
+        # Runs of identical modules print once, as "(first-last): n x module" (PyTorch 2.x).
+        runs = []  # [first, last, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [_addindent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
+                 for a, b, text in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class ModuleDict(Module):
     """A dict of modules, registered under their keys."""
@@ -202,11 +227,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for k, p in self._parameters.items():
-            size = "x".join(str(s) for s in p.shape)
-            lines.append(f"({k}): Parameter containing: [{p.dtype} of size {size}]")
-        return "\n".join(lines)
+        return _parameter_lines(self._parameters.items(), lambda p: str(p.dtype))
 
 
 class ParameterDict(Module):
@@ -248,3 +269,6 @@ class ParameterDict(Module):
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for key, value in items:
             self[key] = value
+
+    def extra_repr(self):
+        return _parameter_lines(self._parameters.items(), lambda p: p.type())

@@ -122,7 +122,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -132,7 +132,7 @@ class Module:
         elif isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
@@ -144,15 +144,17 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(ember.Tensor or None expected)")
             persistent = getattr(value, "persistent", name not in self._non_persistent_buffers_set)
-            self._forget(name)
+            self._forget(name, keep="_buffers")
             self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Drops `name` from every store but `keep`, where reassignment must keep its position."""
         self.__dict__.pop(name, None)
         for store in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[store].pop(name, None)
+            if store != keep:
+                self.__dict__[store].pop(name, None)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -250,8 +252,9 @@ class Module:
     def train(self, mode=True):
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            module.__dict__["training"] = mode
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -276,8 +279,10 @@ class Module:
                 g.zero_()
 
     def apply(self, fn):
-        for module in list(self.modules())[::-1]:
-            fn(module)
+        """Calls fn on every submodule (children first, then self), like PyTorch."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
         return self
 
     def _apply(self, convert):
@@ -350,7 +355,8 @@ class Module:
             prefix = args[1] if len(args) > 1 else prefix
             keep_vars = args[2] if len(args) > 2 else keep_vars
         destination = OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # Unlike parameters(), a module reachable under two names is saved under both (as PyTorch).
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = module_prefix + "." if module_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
