@@ -18,3 +18,4 @@ int = int32  # noqa: A001
 from ember import linalg  # noqa: F401,E402
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
+from ember import nn  # noqa: F401,E402
