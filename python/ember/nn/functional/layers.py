@@ -1,0 +1,152 @@
+"""Linear maps, dropout, embeddings and normalisation (ember.nn.functional)."""
+import ember
+from ember import _C
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias as one fused C++ op."""
+    return _C.linear(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1 @ W_k @ x2 + b_k for weight of shape (out, in1, in2)."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {tuple(input1.shape[:-1])} "
+                           f"and {tuple(input2.shape[:-1])}")
+    out = ember.einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        mask = ember.zeros_like(input)
+    else:
+        mask = ember.empty_like(input).bernoulli_(1 - p) / (1 - p)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _feature_dropout(input, p, training, inplace, feature_dims):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    # One draw per (sample, channel), broadcast over the spatial dims.
+    shape = list(input.shape[: input.dim() - feature_dims]) + [1] * feature_dims
+    mask = ember.zeros(shape, dtype=input.dtype) if p == 1.0 else \
+        ember.empty(shape, dtype=input.dtype).bernoulli_(1 - p) / (1 - p)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 2)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    if not training or p == 0.0:
+        return input
+    alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
+    keep = ember.empty_like(input).bernoulli_(1 - p)
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    out = (input * keep + alpha_p * (1 - keep)) * a + b
+    return input.copy_(out) if inplace else out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    if input.is_floating_point():
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "
+                           f"types: Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        with ember.no_grad():
+            rows = weight[input.reshape(-1)]
+            norms = ember.norm(rows, norm_type, 1, keepdim=True)
+            scale = ember.where(norms > max_norm, max_norm / (norms + 1e-7), ember.ones_like(norms))
+            weight[input.reshape(-1)] = rows * scale
+    rows = weight[input]
+    if padding_idx is None:
+        return rows
+    # The padding row is returned as is but never receives a gradient.
+    is_pad = (input == padding_idx).unsqueeze(-1)
+    return ember.where(is_pad, rows.detach(), rows)
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor.dtype != ember.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (tensor.min().item() < 0 or tensor.max().item() >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes." if tensor.min().item() >= 0
+                           else "Class values must be non-negative.")
+    return (tensor.unsqueeze(-1) == ember.arange(num_classes)).long()
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    n = len(normalized_shape)
+    if tuple(input.shape[input.dim() - n:]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{input.shape}")
+    dims = tuple(range(input.dim() - n, input.dim()))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    out = centered * ember.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or more input (got {input.dim()}D input)")
+    channels = input.shape[1]
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = [1, channels] + [1] * (input.dim() - 2)
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = input.mean(dims)
+        centered = input - mean.reshape(shape)
+        var = (centered * centered).mean(dims)
+        if running_mean is not None:
+            with ember.no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
+                running_var.mul_(1 - momentum).add_(var.detach() * (momentum * count / (count - 1)))
+    else:
+        mean, var = running_mean, running_var
+        centered = input - mean.reshape(shape)
+    out = centered * ember.rsqrt(var.reshape(shape) + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    norm = ember.norm(input, p, dim, keepdim=True)
+    return input / ember.clamp(norm, min=eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    dot = (x1 * x2).sum(dim)
+    n1 = ember.clamp(ember.norm(x1, 2, dim), min=eps)
+    n2 = ember.clamp(ember.norm(x2, 2, dim), min=eps)
+    return dot / (n1 * n2)
