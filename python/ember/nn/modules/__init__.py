@@ -13,3 +13,4 @@ from ember.nn.modules.loss import (  # noqa: F401
 from ember.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d  # noqa: F401
 from ember.nn.modules.sparse import Embedding  # noqa: F401
 from ember.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from ember.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
