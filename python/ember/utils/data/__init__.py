@@ -1,0 +1,6 @@
+"""ember.utils.data: datasets, samplers and the DataLoader."""
+from ember.utils.data.dataset import (  # noqa: F401
+    ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split)
+from ember.utils.data.sampler import (  # noqa: F401
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
+from ember.utils.data.dataloader import DataLoader, default_collate  # noqa: F401
