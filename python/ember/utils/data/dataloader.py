@@ -31,8 +31,7 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        return type(elem)({key: default_collate([d[key] for d in batch]) for key in elem}) \
-            if not isinstance(elem, dict) else {key: default_collate([d[key] for d in batch]) for key in elem}
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(list(samples)) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
