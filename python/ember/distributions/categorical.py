@@ -4,7 +4,7 @@ Built on log_softmax, so -inf logits (impossible categories) and tiny probabilit
 log_prob and entropy, and a zero-probability category is never sampled.
 """
 import ember
-from ember.distributions.distribution import Distribution, logits_to_probs
+from ember.distributions.distribution import Distribution, logits_to_probs, probs_to_logits
 
 
 class Categorical(Distribution):
@@ -31,7 +31,7 @@ class Categorical(Distribution):
     @property
     def logits(self):
         if self._logits is None:
-            self._logits = ember.log(self._probs)  # -inf for zero probabilities, as log_softmax would give
+            self._logits = probs_to_logits(self._probs)
         return self._logits
 
     @property

@@ -22,7 +22,7 @@ class Parameter(Tensor):
         return memo[id(self)]
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (self.detach(), self.requires_grad))
+        return (Parameter, (self.detach().clone(), self.requires_grad))
 
 
 class Buffer(Tensor):
