@@ -11,7 +11,6 @@ tuple, dict (items as [key, value] pairs; keys are str/int/float/bool/None), odi
 tensor (dtype, shape, offset, requires_grad, parameter). Anything else is refused when saving.
 """
 import copy
-import io
 import json
 import os
 import struct
@@ -87,7 +86,7 @@ def _fail(why):
 
 
 class _Reader:
-    def __init__(self, payload, weights_only):
+    def __init__(self, payload):
         self.payload = payload
 
     def decode(self, node):
@@ -170,7 +169,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
         header = json.loads(blob[start:start + header_len].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         _fail(f"header is not valid JSON ({e})")
-    obj = _Reader(memoryview(blob)[start + header_len:].tobytes(), weights_only).decode(header)
+    obj = _Reader(memoryview(blob)[start + header_len:].tobytes()).decode(header)
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
         obj = _map(obj, lambda t: t.to(map_location))
     return obj
