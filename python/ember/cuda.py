@@ -13,7 +13,8 @@ def device_count():
 
 def manual_seed(seed):
     """Seeds the CUDA generator; ember uses one counter-based generator for every device."""
-    _C.manual_seed(seed)
+    import ember
+    ember.manual_seed(seed)
 
 
 manual_seed_all = manual_seed
