@@ -12,3 +12,5 @@ float = float32  # noqa: A001  (PyTorch's aliases)
 double = float64
 long = int64
 int = int32  # noqa: A001
+from ember import utils, distributions, cuda  # noqa: F401,E402
+from ember.serialization import save, load  # noqa: F401,E402
