@@ -19,3 +19,5 @@ from ember import linalg  # noqa: F401,E402
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402
+from ember import utils, distributions, cuda  # noqa: F401,E402
+from ember.serialization import save, load  # noqa: F401,E402

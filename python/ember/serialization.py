@@ -12,6 +12,7 @@ tensor (dtype, shape, offset, requires_grad, parameter). Anything else is refuse
 """
 import copy
 import json
+import math
 import os
 import struct
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from ember._C import Tensor
 _MAGIC = b"EMBER\x00"
 _VERSION = 1
 _DTYPES = {"float32", "float64", "int64", "int32", "uint8", "bool"}
+_KEY_KINDS = {"none", "bool", "int", "float", "str"}
 
 
 class _Writer:
@@ -114,6 +116,8 @@ class _Reader:
             for pair in self._seq(node):
                 if not isinstance(pair, list) or len(pair) != 2:
                     _fail("bad dict item")
+                if not isinstance(pair[0], dict) or pair[0].get("t") not in _KEY_KINDS:
+                    _fail("bad dict key")
                 out[self.decode(pair[0])] = self.decode(pair[1])
             return out
         if kind == "tensor":
@@ -136,7 +140,7 @@ class _Reader:
         if not isinstance(offset, int) or offset < 0:
             _fail("bad tensor offset")
         np_dtype = np.dtype(dtype if dtype != "bool" else "bool").newbyteorder("<")
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)  # exact: a forged shape cannot wrap around to a small size
         nbytes = count * np_dtype.itemsize
         if offset + nbytes > len(self.payload):
             _fail("tensor data runs past the end of the file (truncated?)")

@@ -1,18 +1,19 @@
 """Bernoulli: 1 with probability p, else 0."""
 import ember
-from ember.distributions.distribution import Distribution, broadcast_all, logits_to_probs, probs_to_logits
+from ember.distributions.distribution import (Distribution, boolean, broadcast_all, logits_to_probs, probs_to_logits,
+                                              real, unit_interval)
 from ember.nn.functional.loss import binary_cross_entropy_with_logits
 
 
 class Bernoulli(Distribution):
+    arg_constraints = {"probs": unit_interval, "logits": real}
+    support = boolean
+
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             (self._probs,) = broadcast_all(probs)
-            if validate_args is not False and ((self._probs < 0) | (self._probs > 1)).any().item():
-                raise ValueError("Expected parameter probs to satisfy the constraint Interval(lower_bound=0.0, "
-                                 "upper_bound=1.0), but found invalid values")
             self._logits = None
         else:
             (self._logits,) = broadcast_all(logits)
@@ -37,7 +38,9 @@ class Bernoulli(Distribution):
 
     @property
     def mode(self):
-        return (self.probs >= 0.5).to(self.probs.dtype)
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        mode[self.probs == 0.5] = float("nan")  # both outcomes are equally likely: no mode, as PyTorch
+        return mode
 
     @property
     def variance(self):
@@ -49,6 +52,7 @@ class Bernoulli(Distribution):
             return ember.bernoulli(self.probs.detach().expand(shape))
 
     def log_prob(self, value):
+        self._validate_sample(value)
         logits, value = ember.broadcast_tensors(self.logits, value.to(self.logits.dtype))
         return -binary_cross_entropy_with_logits(logits, value, reduction="none")
 

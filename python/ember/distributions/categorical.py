@@ -4,19 +4,19 @@ Built on log_softmax, so -inf logits (impossible categories) and tiny probabilit
 log_prob and entropy, and a zero-probability category is never sampled.
 """
 import ember
-from ember.distributions.distribution import Distribution, logits_to_probs, probs_to_logits
+from ember.distributions.distribution import (Distribution, integer_interval, logits_to_probs, probs_to_logits, real,
+                                              simplex)
 
 
 class Categorical(Distribution):
+    arg_constraints = {"probs": simplex, "logits": real}
+
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
-            if validate_args is not False and ((probs < 0).any().item() or not ember.isfinite(probs).all().item()):
-                raise ValueError(f"Expected parameter probs ({type(probs).__name__} of shape {tuple(probs.shape)}) "
-                                 "to satisfy the constraint Simplex(), but found invalid values")
             self._probs = probs / probs.sum(-1, keepdim=True)
             self._logits = None
         else:
@@ -27,6 +27,10 @@ class Categorical(Distribution):
         param = probs if probs is not None else logits
         self._num_events = param.shape[-1]
         super().__init__(param.shape[:-1], (), validate_args)
+
+    @property
+    def support(self):
+        return integer_interval(0, self._num_events - 1)
 
     @property
     def logits(self):
@@ -67,6 +71,7 @@ class Categorical(Distribution):
         return draws.T.reshape(shape)
 
     def log_prob(self, value):
+        self._validate_sample(value)
         value = value.long()
         value, logits = ember.broadcast_tensors(value.unsqueeze(-1), self.logits)
         return logits.gather(-1, value[..., :1]).squeeze(-1)

@@ -27,14 +27,59 @@ def probs_to_logits(probs, is_binary=False):
     return ember.log(clamped) - ember.log1p(-clamped) if is_binary else ember.log(clamped)
 
 
+class Constraint:
+    """A named predicate on tensor values, as torch.distributions.constraints: check() gives a bool
+    tensor that is False where a value breaks the constraint."""
+
+    def __init__(self, name, check):
+        self.name, self.check = name, check
+
+    def __repr__(self):
+        return self.name
+
+
+real = Constraint("Real()", lambda v: v == v)  # everything but NaN
+positive = Constraint("GreaterThan(lower_bound=0.0)", lambda v: v > 0)
+unit_interval = Constraint("Interval(lower_bound=0.0, upper_bound=1.0)", lambda v: (v >= 0) & (v <= 1))
+boolean = Constraint("Boolean()", lambda v: (v == 0) | (v == 1))
+simplex = Constraint("Simplex()", lambda v: (v >= 0).all(-1) & ((v.sum(-1) - 1).abs() < 1e-6))
+
+
+def integer_interval(low, high):
+    return Constraint(f"IntegerInterval(lower_bound={low}, upper_bound={high})",
+                      lambda v: (v % 1 == 0) & (v >= low) & (v <= high))
+
+
 class Distribution:
-    """Base class: batch_shape/event_shape, sample/rsample, log_prob, entropy."""
+    """Base class: batch_shape/event_shape, sample/rsample, log_prob, entropy.
+
+    As in PyTorch, arguments are validated unless validate_args=False: parameters against
+    arg_constraints when constructed, values against support in log_prob.
+    """
 
     has_rsample = False
+    arg_constraints = {}
+    support = None
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape = ember.Size(tuple(batch_shape))
         self._event_shape = ember.Size(tuple(event_shape))
+        self._validate_args = validate_args is not False
+        if self._validate_args:
+            for name, constraint in self.arg_constraints.items():
+                value = self.__dict__.get(name, self.__dict__.get("_" + name))
+                if value is not None and not constraint.check(value).all().item():
+                    raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape "
+                                     f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
+                                     f"{constraint!r}, but found invalid values:\n{value}")
+
+    def _validate_sample(self, value):
+        if not isinstance(value, ember.Tensor):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        if self._validate_args and not self.support.check(value).all().item():
+            raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be "
+                             f"within the support ({self.support!r}) of the distribution {self!r}, but found "
+                             f"invalid values:\n{value}")
 
     @property
     def batch_shape(self):
@@ -67,7 +112,8 @@ class Distribution:
         return ember.exp(self.entropy())
 
     def __repr__(self):
-        params = ", ".join(f"{k}: {v.shape if isinstance(v, ember.Tensor) and v.numel() > 1 else v}"
+        # As PyTorch: a 0-d parameter as its number, another single value as a tensor, else the shape.
+        params = ", ".join(f"{k}: {v.item() if v.dim() == 0 else v if v.numel() == 1 else v.shape}"
                            for k, v in self._repr_params().items())
         return f"{type(self).__name__}({params})"
 

@@ -2,17 +2,16 @@
 import math
 
 import ember
-from ember.distributions.distribution import Distribution, broadcast_all
+from ember.distributions.distribution import Distribution, broadcast_all, positive, real
 
 
 class Normal(Distribution):
     has_rsample = True
+    arg_constraints = {"loc": real, "scale": positive}
+    support = real
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        if validate_args is not False and not (self.scale > 0).all().item():
-            raise ValueError("Expected parameter scale to satisfy the constraint GreaterThan(lower_bound=0.0), "
-                             "but found invalid values")
         super().__init__(self.loc.shape, (), validate_args)
 
     @property
@@ -37,6 +36,7 @@ class Normal(Distribution):
         return self.loc + eps * self.scale
 
     def log_prob(self, value):
+        self._validate_sample(value)
         var = self.scale * self.scale
         return -((value - self.loc) ** 2) / (2 * var) - ember.log(self.scale) - math.log(math.sqrt(2 * math.pi))
 
@@ -45,9 +45,6 @@ class Normal(Distribution):
 
     def cdf(self, value):
         return 0.5 * (1 + ember.erf((value - self.loc) / (self.scale * math.sqrt(2))))
-
-    def icdf(self, value):
-        return self.loc + self.scale * ember.erfinv(2 * value - 1) * math.sqrt(2)
 
     def _repr_params(self):
         return {"loc": self.loc, "scale": self.scale}
