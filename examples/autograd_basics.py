@@ -1,12 +1,15 @@
 """Autograd basics with ember: gradients of small expressions, then a linear regression trained by
-hand-written gradient descent. Each step also runs under PyTorch when `import ember as torch` is
-swapped for `import torch`: same names, same results.
+hand-written gradient descent. `--backend torch` runs the same code under PyTorch: same names, same
+results.
 
     pip install . && python examples/autograd_basics.py
 """
 import random
 
-import ember as torch
+from common import backend, parse_args
+
+args = parse_args(__doc__)
+torch = backend(args)
 
 
 def derivative_of_a_polynomial():
@@ -57,4 +60,4 @@ def linear_regression(epochs=100, lr=0.1):
 if __name__ == "__main__":
     derivative_of_a_polynomial()
     gradients_through_a_graph()
-    linear_regression()
+    linear_regression(epochs=60 if args.quick else 100)
