@@ -1,5 +1,6 @@
 """ember.nn.functional: the functional forms of layers, activations and losses."""
 from ember.nn.functional.activation import *  # noqa: F401,F403
+from ember.nn.functional.conv import *  # noqa: F401,F403
 from ember.nn.functional.layers import *  # noqa: F401,F403
 from ember.nn.functional.loss import *  # noqa: F401,F403
 from ember.nn.functional.loss import pairwise_distance, logsigmoid  # noqa: F401

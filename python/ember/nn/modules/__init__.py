@@ -14,3 +14,7 @@ from ember.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
 from ember.nn.modules.sparse import Embedding  # noqa: F401
 from ember.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from ember.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from ember.nn.modules.conv import Conv1d, Conv2d  # noqa: F401
+from ember.nn.modules.pooling import (  # noqa: F401
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+    MaxPool2d)
