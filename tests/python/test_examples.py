@@ -1,7 +1,6 @@
 """Every program in examples/ runs with --quick on ember (and on PyTorch, the reference), in a fresh
 interpreter like a user would start it."""
 import importlib.util
-import os
 import re
 import subprocess
 import sys
@@ -21,11 +20,11 @@ def run_example(name, backend, *extra):
         pytest.skip("scikit-learn is not installed (pip install '.[examples]')")
     if backend == "torch" and torch is None:
         pytest.skip("PyTorch not installed")
-    env = dict(os.environ)
-    package_dir = str(Path(__file__).resolve().parents[2] / "python")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_dir, env.get("PYTHONPATH")) if p)
+    # The examples import whichever ember this interpreter imports (the installed one in CI, the
+    # in-place build when PYTHONPATH=python): putting the source tree first would shadow an
+    # installed package with one that has no compiled _C.
     proc = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--backend", backend, "--quick", *extra],
-                          capture_output=True, text=True, env=env, timeout=600)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{name} --backend {backend} failed:\n{proc.stdout}\n{proc.stderr}"
     assert "nan" not in proc.stdout.lower(), proc.stdout
     return proc.stdout
