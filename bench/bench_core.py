@@ -118,6 +118,43 @@ def bench_big_add(repeats, log2_n):
            "ratio > 1")
 
 
+def bench_layer_norm(repeats, shape, backward):
+    """F.layer_norm over the last dim with weight and bias, forward or forward + backward."""
+    rng = np.random.default_rng(0)
+    x, g = (rng.standard_normal(shape, dtype=np.float32) for _ in range(2))
+    w, b = (rng.standard_normal(shape[-1:], dtype=np.float32) for _ in range(2))
+    peers = {}
+    libs = [("ember", ember, ember.nn.functional)]
+    if torch is not None:
+        libs.append(("torch", torch, torch.nn.functional))
+    for name, lib, fn in libs:
+        lx, lw, lb = (lib.from_numpy(a).requires_grad_(backward) for a in (x, w, b))
+        lg = lib.from_numpy(g)
+        if backward:
+            peers[name] = lambda fn=fn, lx=lx, lw=lw, lb=lb, lg=lg: fn.layer_norm(lx, shape[-1:], lw, lb).backward(lg)
+        else:
+            peers[name] = lambda fn=fn, lx=lx, lw=lw, lb=lb: fn.layer_norm(lx, shape[-1:], lw, lb)
+    calls = max(1, int(2e6 // x.size))
+    t = interleaved(peers, calls, repeats)
+    label = f"layer_norm {shape[0]}x{shape[1]} {'fwd+bwd' if backward else 'fwd'}"
+    report(label, "ms/op", {k: v * 1e3 for k, v in t.items()}, "ratio < 1")
+
+
+def bench_batch_norm(repeats, shape):
+    """BatchNorm2d in training mode (running stats updated), forward + backward."""
+    rng = np.random.default_rng(0)
+    x, g = (rng.standard_normal(shape, dtype=np.float32) for _ in range(2))
+    peers = {}
+    libs = [("ember", ember)] + ([("torch", torch)] if torch is not None else [])
+    for name, lib in libs:
+        bn = lib.nn.BatchNorm2d(shape[1])
+        lx, lg = lib.from_numpy(x).requires_grad_(), lib.from_numpy(g)
+        peers[name] = lambda bn=bn, lx=lx, lg=lg: bn(lx).backward(lg)
+    t = interleaved(peers, max(1, int(2e6 // x.size)), repeats)
+    report(f"BatchNorm2d {'x'.join(map(str, shape))} fwd+bwd", "ms/op", {k: v * 1e3 for k, v in t.items()},
+           "ratio < 1")
+
+
 def describe_threads():
     parts = [f"ember {ember.__file__}"]
     if hasattr(ember, "get_num_threads"):
@@ -158,6 +195,10 @@ def main():
     for n in sizes:
         bench_matmul(n, max(3, repeats // 2) if n >= 1024 else repeats)
     bench_big_add(repeats, 20 if args.quick else 24)
+    for shape in ((64, 512), (2048, 1024) if args.quick else (8192, 1024)):
+        bench_layer_norm(repeats, shape, backward=False)
+        bench_layer_norm(repeats, shape, backward=True)
+    bench_batch_norm(repeats, (8, 64, 28, 28) if args.quick else (32, 64, 28, 28))
 
 
 if __name__ == "__main__":

@@ -11,3 +11,4 @@
 #include "ops/optim.h"
 #include "ops/random.h"
 #include "ops/conv.h"
+#include "ops/norm.h"

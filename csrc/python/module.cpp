@@ -30,4 +30,5 @@ PYBIND11_MODULE(_C, m) {
   init_dlpack(m, cls);
   init_random_ops(m, cls);
   init_conv_ops(m, cls);
+  init_norm_ops(m);
 }

@@ -12,7 +12,9 @@ from ember.nn.modules.loss import (  # noqa: F401
     MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from ember.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d  # noqa: F401
 from ember.nn.modules.sparse import Embedding  # noqa: F401
-from ember.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from ember.nn.modules.normalization import (  # noqa: F401
+    BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm,
+)
 from ember.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from ember.nn.modules.conv import Conv1d, Conv2d  # noqa: F401
 from ember.nn.modules.pooling import (  # noqa: F401
