@@ -355,8 +355,11 @@ MODULES = [
     ("InstanceNorm1d", (3,), {"affine": True}, (3, 5)),  # unbatched
     ("InstanceNorm2d", (2,), {"affine": True, "track_running_stats": True}, (3, 2, 4, 4)),
     ("InstanceNorm2d", (2,), {"track_running_stats": True, "momentum": None}, (2, 3, 3)),  # unbatched
+    ("InstanceNorm3d", (2,), {"affine": True}, (2, 2, 3, 2, 3)),
+    ("InstanceNorm3d", (2,), {"track_running_stats": True}, (2, 3, 2, 3)),  # unbatched
     ("LayerNorm", ((3, 4),), {}, (2, 3, 4)),
     ("BatchNorm2d", (3,), {"momentum": 0.4}, (4, 3, 2, 3)),
+    ("BatchNorm3d", (2,), {"affine": False}, (3, 2, 2, 3, 2)),
 ]
 
 
@@ -445,6 +448,7 @@ ERRORS = [
     (lambda: nn.GroupNorm(2, 3), ValueError, r"num_channels \(3\) must be divisible by num_groups \(2\)"),
     (lambda: nn.InstanceNorm1d(3)(ember.ones(2, 3, 4, 5)), ValueError, r"expected 2D or 3D input \(got 4D input\)"),
     (lambda: nn.InstanceNorm2d(3)(ember.ones(3, 4)), ValueError, r"expected 3D or 4D input \(got 2D input\)"),
+    (lambda: nn.BatchNorm3d(3)(ember.ones(2, 3, 4, 4)), ValueError, r"expected 5D input \(got 4D input\)"),
     (lambda: nn.InstanceNorm1d(3, affine=True)(ember.ones(2, 4, 5)), ValueError,
      r"expected input's size at dim=1 to match num_features \(3\), but got: 4."),
 ]

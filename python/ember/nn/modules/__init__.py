@@ -13,7 +13,7 @@ from ember.nn.modules.loss import (  # noqa: F401
 from ember.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d  # noqa: F401
 from ember.nn.modules.sparse import Embedding  # noqa: F401
 from ember.nn.modules.normalization import (  # noqa: F401
-    BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm,
+    BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
 )
 from ember.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from ember.nn.modules.conv import Conv1d, Conv2d  # noqa: F401

@@ -1,4 +1,4 @@
-"""LayerNorm, BatchNorm1d/2d, GroupNorm and InstanceNorm1d/2d."""
+"""LayerNorm, BatchNorm1d/2d/3d, GroupNorm and InstanceNorm1d/2d/3d."""
 import warnings
 
 import ember
@@ -98,6 +98,10 @@ class BatchNorm2d(_BatchNorm):
     _expected_dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    _expected_dims = (5,)
+
+
 class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
@@ -165,3 +169,8 @@ class InstanceNorm1d(_InstanceNorm):
 class InstanceNorm2d(_InstanceNorm):
     _expected_dims = (3, 4)
     _no_batch_dim = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _expected_dims = (4, 5)
+    _no_batch_dim = 4
