@@ -12,3 +12,4 @@
 #include "ops/random.h"
 #include "ops/conv.h"
 #include "ops/norm.h"
+#include "ops/loss.h"

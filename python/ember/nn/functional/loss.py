@@ -74,72 +74,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    reduction = _resolve(size_average, reduce, reduction)
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if target.dtype != ember.int64:
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
-    batched = input.dim() > 1
-    if batched and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
-    logp = input if batched else input.unsqueeze(0)
-    tgt = target if batched else target.unsqueeze(0)
-    n_classes = logp.shape[1]
-    if weight is not None and weight.numel() != n_classes:
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
-                           f"but got weight tensor of shape: {list(weight.shape)}")
-    ignored = tgt == ignore_index
-    safe_target = ember.where(ignored, ember.zeros_like(tgt), tgt)
-    out_of_bounds = (safe_target < 0) | (safe_target >= n_classes)
-    if out_of_bounds.any():
-        raise IndexError(f"Target {int(safe_target[out_of_bounds][0])} is out of bounds.")
-    picked = -logp.gather(1, safe_target.unsqueeze(1)).squeeze(1)
-    kept = (~ignored).to(logp.dtype)
-    sample_weight = kept if weight is None else weight[safe_target] * kept
-    loss = picked * sample_weight
-    if not batched:
-        loss, sample_weight = loss.squeeze(0), sample_weight.squeeze(0)
-    if reduction == "mean":
-        return loss.sum() / sample_weight.sum()
-    return _reduce(loss, reduction)
+    # One fused C++ op (csrc/ops/loss.cpp): gather, weights, ignore_index and reduction in one pass.
+    return ember._C._nll_loss_nd(input, target, weight, _resolve(size_average, reduce, reduction), ignore_index)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    reduction = _resolve(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    class_dim = 1 if input.dim() > 1 else 0
-    logp = ember.log_softmax(input, class_dim)
-    n_classes = input.shape[class_dim]
-    w_shape = [1] * input.dim()
-    w_shape[class_dim] = n_classes
-    if target.is_floating_point():  # class probabilities
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(f"Expected target size {tuple(input.shape)}, got {tuple(target.shape)}")
-        if label_smoothing > 0:
-            target = target * (1 - label_smoothing) + label_smoothing / n_classes
-        terms = logp * target if weight is None else logp * target * weight.reshape(w_shape)
-        loss = -terms.sum(class_dim)
-        if reduction == "mean":
-            return loss.sum() / (input.numel() // n_classes) if input.dim() > 1 else loss
-        return _reduce(loss, reduction)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing == 0:
-        return nll
-    smooth = -(logp.sum(class_dim) if weight is None else (logp * weight.reshape(w_shape)).sum(class_dim))
-    ignored = target == ignore_index
-    smooth = ember.where(ignored, ember.zeros_like(smooth), smooth)
-    if reduction == "mean":
-        if weight is None:
-            smooth = smooth.sum() / (~ignored).sum()
-        else:
-            safe = ember.where(ignored, ember.zeros_like(target), target)
-            smooth = smooth.sum() / ember.where(ignored, ember.zeros((), dtype=weight.dtype), weight[safe]).sum()
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
+    # Class indices: one fused C++ op (log-sum-exp, smoothing and reduction per row, fused backward);
+    # class probabilities (target shaped like input): log_softmax and a weighted sum, as PyTorch.
+    return ember._C._cross_entropy_loss(input, target, weight, _resolve(size_average, reduce, reduction),
+                                        ignore_index, label_smoothing)
 
 
 class _BinaryCrossEntropy(Function):
