@@ -104,6 +104,7 @@ void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs&
     case U::Softplus: return unary_typed<F>(out, in, SoftplusOp{args.a, args.b});
     case U::Erf: return unary_typed<F>(out, in, ErfOp{});
     case U::Erfc: return unary_typed<F>(out, in, ErfcOp{});
+    case U::Erfinv: return unary_typed<F>(out, in, ErfinvOp{});
     case U::Floor: return unary_typed<A>(out, in, FloorOp{});
     case U::Ceil: return unary_typed<A>(out, in, CeilOp{});
     case U::Round:

@@ -160,7 +160,7 @@ static const char* unary_name(UnaryOp op) {
   static const char* const names[] = {
       "neg", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs",
       "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
-      "relu", "gelu", "gelu", "silu", "softplus", "erf", "erfc", "floor", "ceil", "round",
+      "relu", "gelu", "gelu", "silu", "softplus", "erf", "erfc", "erfinv", "floor", "ceil", "round",
       "trunc", "frac", "reciprocal", "square", "nan_to_num", "bitwise_not", "logical_not",
       "isnan", "isinf", "isfinite"};
   return names[static_cast<int>(op)];
@@ -483,7 +483,7 @@ EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_xor, BitwiseXor)
                         });                                                              \
   }
 static constexpr double kLn2 = 0.69314718055994530942, kLn10 = 2.30258509299404568402;
-static constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
+static constexpr double kTwoOverSqrtPi = 1.12837916709551257390, kSqrtPiOverTwo = 0.88622692545275801365;
 EMBER_UNARY(neg, Neg, "NegBackward0", kSaveNone, neg(g))
 EMBER_UNARY(exp, Exp, "ExpBackward0", kSaveOutput, mul(g, out))
 EMBER_UNARY(exp2, Exp2, "Exp2Backward0", kSaveOutput, mul(g, mul(out, kLn2)))
@@ -512,6 +512,8 @@ EMBER_UNARY(silu, Silu, "SiluBackward0", kSaveInputs,
             [&] { Tensor s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); }())
 EMBER_UNARY(erf, Erf, "ErfBackward0", kSaveInputs, mul(g, mul(exp(neg(mul(x, x))), kTwoOverSqrtPi)))
 EMBER_UNARY(erfc, Erfc, "ErfcBackward0", kSaveInputs, mul(g, mul(exp(neg(mul(x, x))), -kTwoOverSqrtPi)))
+// d erfinv(y) = sqrt(pi) / 2 * exp(erfinv(y)^2) dy.
+EMBER_UNARY(erfinv, Erfinv, "ErfinvBackward0", kSaveOutput, mul(g, mul(exp(mul(out, out)), kSqrtPiOverTwo)))
 EMBER_UNARY(floor, Floor, "FloorBackward0", kSaveNone, zero_grad(g))
 EMBER_UNARY(ceil, Ceil, "CeilBackward0", kSaveNone, zero_grad(g))
 EMBER_UNARY(trunc, Trunc, "TruncBackward0", kSaveNone, zero_grad(g))
@@ -821,6 +823,7 @@ static Tensor unary_out_of_place(UnaryOp op, const Tensor& a, const UnaryArgs& a
     case UnaryOp::Softplus: return softplus(a, args.a, args.b);
     case UnaryOp::Erf: return erf(a);
     case UnaryOp::Erfc: return erfc(a);
+    case UnaryOp::Erfinv: return erfinv(a);
     case UnaryOp::Floor: return floor(a);
     case UnaryOp::Ceil: return ceil(a);
     case UnaryOp::Round: return round(a, static_cast<int64_t>(args.a));

@@ -11,7 +11,7 @@ namespace ember {
 /// Ops of the unary kernel. Predicates (LogicalNot..IsFinite) write bool.
 enum class UnaryOp : uint8_t {
   Neg, Exp, Exp2, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tan, Asin, Acos,
-  Atan, Sinh, Cosh, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu, Softplus, Erf, Erfc, Floor, Ceil,
+  Atan, Sinh, Cosh, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu, Softplus, Erf, Erfc, Erfinv, Floor, Ceil,
   Round, Trunc, Frac, Reciprocal, Square, NanToNum, BitwiseNot, LogicalNot, IsNan, IsInf, IsFinite
 };
 /// Ops of the binary kernel. Eq..LogicalXor write bool.
@@ -117,6 +117,8 @@ Tensor silu(const Tensor& a);
 Tensor softplus(const Tensor& a, const Scalar& beta = 1, const Scalar& threshold = 20);
 Tensor erf(const Tensor& a);
 Tensor erfc(const Tensor& a);
+/// Inverse of erf on [-1, 1]: +-inf at +-1, nan outside.
+Tensor erfinv(const Tensor& a);
 Tensor floor(const Tensor& a);
 Tensor ceil(const Tensor& a);
 /// Round half to even, at `decimals` decimal digits.

@@ -234,6 +234,7 @@ void def_unary(py::module_& m, TensorClass& cls) {
       {"cos", &cos}, {"tan", &tan}, {"asin", &asin}, {"arcsin", &asin}, {"acos", &acos},
       {"arccos", &acos}, {"atan", &atan}, {"arctan", &atan}, {"sinh", &sinh}, {"cosh", &cosh},
       {"tanh", &tanh}, {"sigmoid", &sigmoid}, {"relu", &relu}, {"erf", &erf}, {"erfc", &erfc},
+      {"erfinv", &erfinv},
       {"floor", &floor}, {"ceil", &ceil}, {"trunc", &trunc}, {"fix", &trunc}, {"frac", &frac},
       {"reciprocal", &reciprocal}, {"square", &square}, {"bitwise_not", &bitwise_not},
       {"logical_not", &logical_not}, {"isnan", &isnan}, {"isinf", &isinf}, {"isfinite", &isfinite}};
@@ -250,6 +251,7 @@ void def_unary(py::module_& m, TensorClass& cls) {
       {"atan_", UnaryOp::Atan}, {"arctan_", UnaryOp::Atan}, {"sinh_", UnaryOp::Sinh},
       {"cosh_", UnaryOp::Cosh}, {"tanh_", UnaryOp::Tanh}, {"sigmoid_", UnaryOp::Sigmoid},
       {"relu_", UnaryOp::Relu}, {"erf_", UnaryOp::Erf}, {"erfc_", UnaryOp::Erfc},
+      {"erfinv_", UnaryOp::Erfinv},
       {"floor_", UnaryOp::Floor}, {"ceil_", UnaryOp::Ceil}, {"trunc_", UnaryOp::Trunc},
       {"fix_", UnaryOp::Trunc}, {"frac_", UnaryOp::Frac}, {"reciprocal_", UnaryOp::Reciprocal},
       {"square_", UnaryOp::Square}, {"bitwise_not_", UnaryOp::BitwiseNot},

@@ -16,6 +16,7 @@ double = float64
 long = int64
 int = int32  # noqa: A001
 from ember import linalg  # noqa: F401,E402
+from ember import special  # noqa: F401,E402
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402

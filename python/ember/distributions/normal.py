@@ -46,5 +46,8 @@ class Normal(Distribution):
     def cdf(self, value):
         return 0.5 * (1 + ember.erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
+    def icdf(self, value):
+        return self.loc + self.scale * ember.erfinv(2 * value - 1) * math.sqrt(2)
+
     def _repr_params(self):
         return {"loc": self.loc, "scale": self.scale}

@@ -54,18 +54,6 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
         return tensor.normal_(mean, std, generator=generator)
 
 
-def _erfinv(y):
-    """erf^-1 of a float64 tensor: Winitzki's closed-form guess (error ~2e-3) polished by two Newton
-    steps on erf, which converge quadratically (ember has no erfinv kernel; init is not hot)."""
-    a = 0.147
-    log_term = ember.log1p(-y * y)
-    first = 2 / (math.pi * a) + log_term / 2
-    x = ember.sign(y) * ember.sqrt(ember.sqrt(first * first - log_term / a) - first)
-    for _ in range(2):
-        x = x - (ember.erf(x) - y) / (2 / math.sqrt(math.pi) * ember.exp(-x * x))
-    return x
-
-
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Normal values restricted to [a, b], drawn by inverse-CDF sampling like PyTorch."""
     def norm_cdf(x):
@@ -74,7 +62,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
         u = ember.empty(tuple(tensor.shape), dtype=ember.float64).uniform_(2 * lo - 1, 2 * hi - 1,
                                                                             generator=generator)
-        tensor.copy_(_erfinv(u) * (std * math.sqrt(2.0)) + mean)
+        tensor.copy_(ember.erfinv(u) * (std * math.sqrt(2.0)) + mean)
         return tensor.clamp_(min=a, max=b)
 
 
