@@ -55,6 +55,16 @@ def erf_np(x):
     return np.vectorize(math.erf, otypes=[np.float64])(x)
 
 
+def erfinv_np(y):
+    """Bisection on math.erf: slow, obviously right, independent of the C++ kernel."""
+    lo, hi = np.full_like(y, -6.0), np.full_like(y, 6.0)
+    for _ in range(64):
+        mid = (lo + hi) / 2
+        below = erf_np(mid) < y
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
 def gelu_np(x):
     return 0.5 * x * (1 + erf_np(x / math.sqrt(2)))
 
@@ -96,6 +106,7 @@ UNARY = [
      lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2), "any", FLOATS, True),
     ("erf", ember.erf, erf_np, "any", FLOATS, True),
     ("erfc", ember.erfc, lambda x: 1 - erf_np(x), "any", FLOATS, True),
+    ("erfinv", ember.erfinv, erfinv_np, "unit", FLOATS, True),
     ("floor", ember.floor, np.floor, "any", NUMERIC, True),
     ("ceil", ember.ceil, np.ceil, "any", NUMERIC, True),
     ("round", ember.round, np.round, "any", NUMERIC, True),
@@ -433,7 +444,7 @@ INPLACE = [
       "relu", "erf", "erfc", "floor", "ceil", "round", "trunc", "frac", "square", "nan_to_num"]] + [
     ("log_", lambda t: t.abs_().add_(0.1).log_()), ("sqrt_", lambda t: t.abs_().sqrt_()),
     ("rsqrt_", lambda t: t.abs_().add_(1).rsqrt_()), ("reciprocal_", lambda t: t.abs_().add_(1).reciprocal_()),
-    ("asin_", lambda t: t.clamp_(-0.9, 0.9).asin_()), ("round_decimals", lambda t: t.round_(decimals=1)),
+    ("asin_", lambda t: t.clamp_(-0.9, 0.9).asin_()), ("erfinv_", lambda t: t.clamp_(-0.9, 0.9).erfinv_()), ("round_decimals", lambda t: t.round_(decimals=1)),
     ("logical_not_", lambda t: t.logical_not_()),
 ]
 
