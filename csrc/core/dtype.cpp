@@ -7,6 +7,11 @@ const char* dtype_name(DType t) {
   return names[static_cast<int>(t)];
 }
 
+const char* scalar_type_name(DType t) {
+  static const char* names[kNumDTypes] = {"Bool", "Byte", "Int", "Long", "Float", "Double"};
+  return names[static_cast<int>(t)];
+}
+
 static DType g_default_dtype = DType::Float32;
 DType default_dtype() { return g_default_dtype; }
 void set_default_dtype(DType t) {

@@ -28,6 +28,8 @@ constexpr bool is_integral(DType t, bool include_bool) {
 }
 /// PyTorch's short name: "float32", "int64", "bool", ...
 const char* dtype_name(DType t);
+/// PyTorch's ScalarType name ("Float", "Long", ...), as its error messages often spell dtypes.
+const char* scalar_type_name(DType t);
 
 /// The kinds a value can be of, for promotion with Python scalars: bool < integer < floating.
 enum class Category : uint8_t { Bool, Integer, Floating };

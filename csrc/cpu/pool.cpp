@@ -38,30 +38,28 @@ inline bool takes_max(T v, T best) {
 inline int64_t win_start(int64_t o, int64_t in, int64_t out) { return o * in / out; }
 inline int64_t win_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
 
-void max_pool2d_cpu(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolArgs& a) {
+// Max pooling of every plane. window(oy, ox, visit) calls visit(iy, ix) for each input position in
+// the window of output (oy, ox); the largest value and its index within the plane are kept.
+template <typename Window>
+void max_pool_planes(const Tensor& out, const Tensor& indices, const Tensor& in, int64_t window_size,
+                     const char* op, const Window& window) {
   Planes p(in, out);
-  dispatch_numeric(in.dtype(), "max_pool2d", [&](auto tag) {
+  dispatch_numeric(in.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = in.data<T>();
     T* y = out.data<T>();
     int64_t* idx = indices.data<int64_t>();
-    parallel_for(0, p.planes, p.grain(a.kh * a.kw), [&](int64_t p0, int64_t p1) {
+    parallel_for(0, p.planes, p.grain(window_size), [&](int64_t p0, int64_t p1) {
       for (int64_t pl = p0; pl < p1; ++pl) {
         const T* xp = x + pl * p.H * p.W;
         for (int64_t oy = 0; oy < p.OH; ++oy)
           for (int64_t ox = 0; ox < p.OW; ++ox) {
             T best = lowest<T>();
             int64_t arg = -1;
-            for (int64_t i = 0; i < a.kh; ++i) {
-              const int64_t iy = oy * a.sh - a.ph + i * a.dh;
-              if (iy < 0 || iy >= p.H) continue;
-              for (int64_t j = 0; j < a.kw; ++j) {
-                const int64_t ix = ox * a.sw - a.pw + j * a.dw;
-                if (ix < 0 || ix >= p.W) continue;
-                const T v = xp[iy * p.W + ix];
-                if (arg < 0 || takes_max(v, best)) best = v, arg = iy * p.W + ix;
-              }
-            }
+            window(oy, ox, [&](int64_t iy, int64_t ix) {
+              const T v = xp[iy * p.W + ix];
+              if (arg < 0 || takes_max(v, best)) best = v, arg = iy * p.W + ix;
+            });
             const int64_t o = (pl * p.OH + oy) * p.OW + ox;
             y[o] = best;
             idx[o] = arg;
@@ -71,33 +69,28 @@ void max_pool2d_cpu(const Tensor& out, const Tensor& indices, const Tensor& in, 
   });
 }
 
-void adaptive_max_pool2d_cpu(const Tensor& out, const Tensor& indices, const Tensor& in) {
-  Planes p(in, out);
-  dispatch_numeric(in.dtype(), "adaptive_max_pool2d", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* x = in.data<T>();
-    T* y = out.data<T>();
-    int64_t* idx = indices.data<int64_t>();
-    const int64_t window = (p.H / std::max<int64_t>(p.OH, 1) + 1) * (p.W / std::max<int64_t>(p.OW, 1) + 1);
-    parallel_for(0, p.planes, p.grain(window), [&](int64_t p0, int64_t p1) {
-      for (int64_t pl = p0; pl < p1; ++pl) {
-        const T* xp = x + pl * p.H * p.W;
-        for (int64_t oy = 0; oy < p.OH; ++oy)
-          for (int64_t ox = 0; ox < p.OW; ++ox) {
-            T best = lowest<T>();
-            int64_t arg = -1;
-            for (int64_t iy = win_start(oy, p.H, p.OH); iy < win_end(oy, p.H, p.OH); ++iy)
-              for (int64_t ix = win_start(ox, p.W, p.OW); ix < win_end(ox, p.W, p.OW); ++ix) {
-                const T v = xp[iy * p.W + ix];
-                if (arg < 0 || takes_max(v, best)) best = v, arg = iy * p.W + ix;
-              }
-            const int64_t o = (pl * p.OH + oy) * p.OW + ox;
-            y[o] = best;
-            idx[o] = arg;
-          }
+void max_pool2d_cpu(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolArgs& a) {
+  const int64_t H = in.size(2), W = in.size(3);
+  max_pool_planes(out, indices, in, a.kh * a.kw, "max_pool2d", [&](int64_t oy, int64_t ox, const auto& visit) {
+    for (int64_t i = 0; i < a.kh; ++i) {
+      const int64_t iy = oy * a.sh - a.ph + i * a.dh;
+      if (iy < 0 || iy >= H) continue;
+      for (int64_t j = 0; j < a.kw; ++j) {
+        const int64_t ix = ox * a.sw - a.pw + j * a.dw;
+        if (ix >= 0 && ix < W) visit(iy, ix);
       }
-    });
+    }
   });
+}
+
+void adaptive_max_pool2d_cpu(const Tensor& out, const Tensor& indices, const Tensor& in) {
+  const int64_t H = in.size(2), W = in.size(3), OH = out.size(2), OW = out.size(3);
+  const int64_t window_size = (H / std::max<int64_t>(OH, 1) + 1) * (W / std::max<int64_t>(OW, 1) + 1);
+  max_pool_planes(out, indices, in, window_size, "adaptive_max_pool2d",
+                  [&](int64_t oy, int64_t ox, const auto& visit) {
+                    for (int64_t iy = win_start(oy, H, OH); iy < win_end(oy, H, OH); ++iy)
+                      for (int64_t ix = win_start(ox, W, OW); ix < win_end(ox, W, OW); ++ix) visit(iy, ix);
+                  });
 }
 
 void max_pool_backward_cpu(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {

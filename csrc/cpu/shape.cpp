@@ -80,19 +80,19 @@ void store_row(const std::vector<Entry<T>>& buf, int64_t n, T* v, int64_t vs, in
   }
 }
 
-template <typename T, typename Cmp>
-void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& in, int d, bool stable, Cmp cmp) {
+// Orders each row along d with arrange(begin, end) and writes its first `keep` entries: the
+// shared body of sort (keep = n) and topk (keep = k, a partial sort).
+template <typename T, typename Arrange>
+void arrange_rows(const Tensor& values, const Tensor& indices, const Tensor& in, int d, int64_t keep,
+                  const Arrange& arrange) {
   int64_t n = in.sizes()[d];
   int64_t vs = values.strides()[d], is = indices.strides()[d], xs = in.strides()[d];
   for_each_row(d, n, [&](auto rows, int64_t count) {
     std::vector<Entry<T>> buf;
     for (int64_t r = 0; r < count; ++r) {
       load_row(buf, reinterpret_cast<const T*>(rows(r, 2)), xs, n);
-      if (stable)
-        std::stable_sort(buf.begin(), buf.end(), cmp);
-      else
-        std::sort(buf.begin(), buf.end(), cmp);
-      store_row(buf, n, reinterpret_cast<T*>(rows(r, 0)), vs, reinterpret_cast<int64_t*>(rows(r, 1)), is);
+      arrange(buf.begin(), buf.end());
+      store_row(buf, keep, reinterpret_cast<T*>(rows(r, 0)), vs, reinterpret_cast<int64_t*>(rows(r, 1)), is);
     }
   }, values, indices, in);
 }
@@ -100,28 +100,20 @@ void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& in, in
 void sort_cpu(const Tensor& values, const Tensor& indices, const Tensor& in, int d, bool descending, bool stable) {
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    with_order(descending, [&](auto cmp) { sort_rows<T>(values, indices, in, d, stable, cmp); });
+    with_order(descending, [&](auto cmp) {
+      arrange_rows<T>(values, indices, in, d, in.sizes()[d], [&](auto begin, auto end) {
+        if (stable) std::stable_sort(begin, end, cmp); else std::sort(begin, end, cmp);
+      });
+    });
   });
-}
-
-template <typename T, typename Cmp>
-void topk_rows(const Tensor& values, const Tensor& indices, const Tensor& in, int d, int64_t k, Cmp cmp) {
-  int64_t n = in.sizes()[d];
-  int64_t vs = values.strides()[d], is = indices.strides()[d], xs = in.strides()[d];
-  for_each_row(d, n, [&](auto rows, int64_t count) {
-    std::vector<Entry<T>> buf;
-    for (int64_t r = 0; r < count; ++r) {
-      load_row(buf, reinterpret_cast<const T*>(rows(r, 2)), xs, n);
-      std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), cmp);
-      store_row(buf, k, reinterpret_cast<T*>(rows(r, 0)), vs, reinterpret_cast<int64_t*>(rows(r, 1)), is);
-    }
-  }, values, indices, in);
 }
 
 void topk_cpu(const Tensor& values, const Tensor& indices, const Tensor& in, int d, int64_t k, bool largest) {
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    with_order(largest, [&](auto cmp) { topk_rows<T>(values, indices, in, d, k, cmp); });
+    with_order(largest, [&](auto cmp) {
+      arrange_rows<T>(values, indices, in, d, k, [&](auto begin, auto end) { std::partial_sort(begin, begin + k, end, cmp); });
+    });
   });
 }
 

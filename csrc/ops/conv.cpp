@@ -29,18 +29,6 @@ EMBER_DEFINE_KERNEL(adaptive_max_pool2d_kernel, void(const Tensor& out, const Te
 
 namespace {
 
-// PyTorch's names of scalar types, for its "expected scalar type Float but found Double".
-const char* scalar_type_name(DType t) {
-  switch (t) {
-    case DType::Bool: return "Bool";
-    case DType::UInt8: return "Byte";
-    case DType::Int32: return "Int";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    default: return "Double";
-  }
-}
-
 // "2 x 3" (sep " x ") or "4x2x3" (sep "x").
 std::string join(const Shape& s, const char* sep) {
   std::string r;

@@ -263,17 +263,6 @@ void check_dot(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-const char* scalar_type_name(DType t) {
-  switch (t) {
-    case DType::Bool: return "Bool";
-    case DType::UInt8: return "Byte";
-    case DType::Int32: return "Int";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    default: return "Double";
-  }
-}
-
 // ---- products ----------------------------------------------------------------------------------
 
 Tensor mm(const Tensor& self, const Tensor& mat2) {

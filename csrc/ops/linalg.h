@@ -17,9 +17,6 @@ EMBER_DECLARE_KERNEL(gemm_kernel, void(const Tensor& out, const Tensor& a, const
 EMBER_DECLARE_KERNEL(bmm_kernel, void(const Tensor& out, const Tensor& a, const Tensor& b,
                                       const Scalar& alpha, const Scalar& beta));
 
-/// PyTorch's ScalarType name ("Float", "Long", ...), as its product error messages spell dtypes.
-const char* scalar_type_name(DType t);
-
 /// Matrix product of two 2-d tensors.
 Tensor mm(const Tensor& self, const Tensor& mat2);
 /// Batched matrix product of two 3-d tensors with the same batch size.

@@ -32,4 +32,5 @@ PYBIND11_MODULE(_C, m) {
   init_conv_ops(m, cls);
   init_norm_ops(m);
   init_loss_ops(m);
+  init_parallel(m);
 }

@@ -1,6 +1,7 @@
 // Random numbers from Python: ember.Generator, the default generator's seeding and state, the
 // sampling factories (rand, randn, randint, randperm, normal, bernoulli, multinomial, *_like) and
 // the in-place samplers (uniform_, normal_, bernoulli_, exponential_, random_).
+#include <limits>
 #include <random>
 
 #include "ops/ops.h"
@@ -107,6 +108,18 @@ Tensor normal_from_args(py::handle mean, py::handle stddev, std::optional<Shape>
   return normal(m, s, gen);
 }
 
+// The exclusive upper bound of random_() without arguments.
+int64_t full_random_range(DType dtype) {
+  switch (dtype) {
+    case DType::Bool: return 2;
+    case DType::UInt8: return 256;
+    case DType::Int32: return int64_t{1} << 31;
+    case DType::Int64: return std::numeric_limits<int64_t>::max();
+    case DType::Float32: return (int64_t{1} << 24) + 1;
+    default: return (int64_t{1} << 53) + 1;
+  }
+}
+
 }  // namespace
 
 void init_random_ops(py::module_& m, TensorClass& cls) {
@@ -186,10 +199,13 @@ void init_random_ops(py::module_& m, TensorClass& cls) {
     Generator* g = generator_arg(generator);
     return py::isinstance<TensorImpl>(p) ? bernoulli_(self, p.cast<Tensor>(), g) : bernoulli_(self, p.cast<double>(), g);
   }, py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());
-  // random_(to) draws [0, to); random_(from, to) draws [from, to).
-  cls.def("random_", [](Tensor& self, int64_t a, std::optional<int64_t> b, py::object generator) {
-    return b ? random_(self, a, *b, generator_arg(generator)) : random_(self, 0, a, generator_arg(generator));
-  }, py::arg("from"), py::arg("to") = py::none(), py::kw_only(), py::arg("generator") = py::none());
+  // random_(to) draws [0, to); random_(from, to) draws [from, to); random_() draws from [0, n) with n
+  // the count of consecutive integers the dtype holds exactly (2^24 for float32), as PyTorch.
+  cls.def("random_", [](Tensor& self, std::optional<int64_t> a, std::optional<int64_t> b, py::object generator) {
+    Generator* g = generator_arg(generator);
+    if (b) return random_(self, a.value_or(0), *b, g);
+    return random_(self, 0, a ? *a : full_random_range(self.dtype()), g);
+  }, py::arg("from") = py::none(), py::arg("to") = py::none(), py::kw_only(), py::arg("generator") = py::none());
 }
 
 }  // namespace ember::python

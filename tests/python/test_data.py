@@ -1,6 +1,8 @@
 """ember.utils.data: datasets, samplers, DataLoader and default_collate, checked against
 torch.utils.data where PyTorch defines the behaviour."""
 import collections
+import os
+import time
 import warnings
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 import ember
 from ember.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler,
                               SequentialSampler, Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                              default_collate, random_split)
+                              default_collate, get_worker_info, random_split)
 from ember.testing import assert_close
 from conftest import requires_torch, torch
 
@@ -141,11 +143,164 @@ def test_iterable_dataset():
         DataLoader(Stream(), shuffle=True)
 
 
-def test_num_workers_gives_the_same_batches():
+# ---- worker processes ---------------------------------------------------------------------------------
+
+class WhoLoads(Dataset):
+    """Sample i is (i, the loading worker's id or -1, its pid, a draw from ember's generator)."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        info = get_worker_info()
+        return i, -1 if info is None else info.id, os.getpid(), ember.rand(()).item()
+
+
+class Ranges(IterableDataset):
+    """Each worker yields its own range, as PyTorch's docs split an IterableDataset across workers."""
+
+    def __iter__(self):
+        info = get_worker_info()
+        start = 0 if info is None else 10 * info.id
+        return iter(range(start, start + 3))
+
+
+class FailsAt(Dataset):
+    def __init__(self, bad):
+        self.bad = bad
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        if i == self.bad:
+            raise KeyError(f"no sample {i}")
+        return i
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_workers_give_the_batches_the_main_process_gives(shuffle):
     ds = _tensor_dataset(10)
-    a = [y.tolist() for _, y in DataLoader(ds, batch_size=3)]
-    b = [y.tolist() for _, y in DataLoader(ds, batch_size=3, num_workers=2)]
-    assert a == b
+    batches = {}
+    for workers in (0, 2):
+        g = ember.Generator().manual_seed(3)
+        loader = DataLoader(ds, batch_size=3, shuffle=shuffle, num_workers=workers, generator=g)
+        batches[workers] = [(x.tolist(), y.tolist()) for x, y in loader]
+    assert batches[0] == batches[2]
+
+
+def test_batches_come_round_robin_from_distinct_worker_processes():
+    loader = DataLoader(WhoLoads(), batch_size=2, num_workers=3)
+    batches = list(loader)
+    assert [b[0].tolist() for b in batches] == [[2 * k, 2 * k + 1] for k in range(6)]
+    assert [b[1].tolist() for b in batches] == [[k % 3] * 2 for k in range(6)]
+    pids = {int(b[2][0]) for b in batches}
+    assert len(pids) == 3 and os.getpid() not in pids
+    assert get_worker_info() is None
+
+
+def test_workers_are_seeded_apart_and_reproducibly():
+    def draws(seed):
+        g = ember.Generator().manual_seed(seed)
+        return [b[3].tolist() for b in DataLoader(WhoLoads(), batch_size=2, num_workers=2, generator=g)]
+    first = draws(5)
+    assert first == draws(5) and first != draws(6)
+    assert first[0] != first[1]  # worker 0's and worker 1's first draws
+
+
+def test_worker_info_and_init_fn():
+    def init(worker_id):
+        info = get_worker_info()
+        assert info.id == worker_id and info.num_workers == 2 and isinstance(info.dataset, Ranges)
+        ember.manual_seed(100 + worker_id)
+    out = list(DataLoader(Ranges(), batch_size=None, num_workers=2, worker_init_fn=init))
+    assert out == [0, 10, 1, 11, 2, 12]
+
+
+@requires_torch
+@pytest.mark.parametrize("batch_size,drop_last,workers", [(2, False, 2), (2, True, 3), (None, False, 2), (4, False, 1)])
+def test_iterable_dataset_across_workers_matches_torch(batch_size, drop_last, workers):
+    class TorchRanges(tdata.IterableDataset):
+        def __iter__(self):
+            info = tdata.get_worker_info()
+            return iter(range(10 * info.id, 10 * info.id + 3))
+
+    def as_lists(loader):
+        return [b if isinstance(b, int) else b.tolist() for b in loader]
+    ours = as_lists(DataLoader(Ranges(), batch_size=batch_size, drop_last=drop_last, num_workers=workers))
+    theirs = as_lists(tdata.DataLoader(TorchRanges(), batch_size=batch_size, drop_last=drop_last,
+                                       num_workers=workers))
+    assert ours == theirs
+
+
+def test_worker_error_is_reraised_with_its_type_and_traceback():
+    with pytest.raises(KeyError, match="Caught KeyError in DataLoader worker process 1") as err:
+        list(DataLoader(FailsAt(3), batch_size=2, num_workers=2))
+    assert "no sample 3" in str(err.value) and "Original Traceback" in str(err.value)
+
+    def init(worker_id):
+        raise ValueError(f"cannot start {worker_id}")
+    with pytest.raises(ValueError, match="cannot start 0"):
+        list(DataLoader(range(4), num_workers=1, worker_init_fn=init))
+
+
+class Exits(Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        os._exit(3)
+
+
+class Sleeps(Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        time.sleep(2)
+        return i
+
+
+def test_dead_worker_and_timeout_raise(monkeypatch):
+    from ember.utils.data import dataloader
+    monkeypatch.setattr(dataloader._WorkerPool, "_POLL_SECONDS", 0.2)
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
+        list(DataLoader(Exits(), num_workers=1))
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.5 seconds"):
+        list(DataLoader(Sleeps(), num_workers=1, timeout=0.5))
+
+
+def test_persistent_workers_survive_epochs_and_early_exits():
+    loader = DataLoader(WhoLoads(), batch_size=3, num_workers=2, persistent_workers=True)
+    pids = [{int(b[2][0]) for b in loader} for _ in range(2)]
+    assert pids[0] == pids[1] and len(pids[0]) == 2
+    for k, _ in enumerate(loader):
+        if k == 1:
+            break  # leaves answers in flight; the next epoch must not see them
+    assert [b[0].tolist() for b in loader] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    assert {p.pid for p in loader._workers.processes} == pids[0]
+
+
+def test_loader_without_persistent_workers_stops_them():
+    loader = DataLoader(WhoLoads(), batch_size=3, num_workers=2)
+    it = iter(loader)
+    next(it)
+    processes = list(it.gi_frame.f_locals["self"].processes)
+    it.close()
+    assert processes and not any(p.is_alive() for p in processes)
+
+
+def test_num_threads_round_trip_and_errors():
+    n = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert ember.get_num_threads() == 1
+    finally:
+        ember.set_num_threads(n)
+    for bad, message in [(0, "expects a positive integer"), ("2", "expects an int, but got str"),
+                         (True, "expects an int, but got bool")]:
+        with pytest.raises(RuntimeError, match=message):
+            ember.set_num_threads(bad)
 
 
 def test_training_loop_over_a_loader():
@@ -351,6 +506,9 @@ ERRORS = [
     ("batch_sampler_and_drop_last", lambda m: m.DataLoader(range(3), batch_sampler=[[0]], drop_last=True)),
     ("none_batch_and_drop_last", lambda m: m.DataLoader(range(3), batch_size=None, drop_last=True)),
     ("num_workers", lambda m: m.DataLoader(range(3), num_workers=-1)),
+    ("timeout", lambda m: m.DataLoader(range(3), timeout=-1)),
+    ("prefetch_without_workers", lambda m: m.DataLoader(range(3), prefetch_factor=2)),
+    ("persistent_without_workers", lambda m: m.DataLoader(range(3), persistent_workers=True)),
     ("random_split_sum", lambda m: m.random_split(range(10), [3, 3])),
     ("random_sampler_num_samples", lambda m: m.RandomSampler(range(3), num_samples=0)),
     ("random_sampler_replacement", lambda m: m.RandomSampler(range(3), replacement=1)),

@@ -127,6 +127,18 @@ def test_randint(args, low, high):
     assert tuple(ember.randint(5, size=(2, 2)).shape) == (2, 2)
 
 
+@pytest.mark.parametrize("dtype,bound", [(ember.bool, 1), (ember.uint8, 255), (ember.int32, 2**31 - 1),
+                                         (ember.int64, 2**63 - 1), (ember.float32, 2**24), (ember.float64, 2**53)])
+def test_random_without_bounds_spans_the_dtype(dtype, bound):
+    # PyTorch's random_(): integers in [0, bound], bound the largest the dtype holds exactly.
+    t = ember.empty(4000, dtype=dtype).random_(generator=ember.Generator().manual_seed(0))
+    a = t.numpy().astype(np.float64)
+    assert a.min() >= 0 and a.max() <= bound and np.all(a == np.floor(a))
+    assert a.max() > bound * 0.99  # reaches the top of the range, not just [0, 2^31)
+    top = min(5, bound + 1)
+    assert ember.empty(3, dtype=dtype).random_(top).max().item() < top
+
+
 def test_randperm():
     p = ember.randperm(1000)
     assert p.dtype == ember.int64 and sorted(p.tolist()) == list(range(1000))

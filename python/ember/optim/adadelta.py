@@ -1,7 +1,7 @@
 """Adadelta (Zeiler): steps sized by the ratio of running RMS of updates and of gradients."""
 import ember
 from ember import _C
-from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step, _step_counter
+from ember.optim.optimizer import Optimizer, _check_non_negative, _evaluate, _no_grad_step, _step_counter
 
 __all__ = ["Adadelta"]
 
@@ -10,14 +10,10 @@ class Adadelta(Optimizer):
     """torch.optim.Adadelta."""
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

@@ -1,7 +1,8 @@
 """Adamax (Kingma & Ba): Adam with the infinity norm in place of the second moment."""
 import ember
 from ember import _C
-from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step, _step_counter
+from ember.optim.optimizer import (Optimizer, _check_betas, _check_non_negative, _evaluate,
+                                   _no_grad_step, _step_counter)
 
 __all__ = ["Adamax"]
 
@@ -10,16 +11,9 @@ class Adamax(Optimizer):
     """torch.optim.Adamax."""
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(lr=lr, eps=eps)
+        _check_betas(betas)
+        _check_non_negative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

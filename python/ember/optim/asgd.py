@@ -1,7 +1,8 @@
 """Averaged SGD (Polyak & Juditsky): SGD with a decaying step and a running average of the iterates."""
 import ember
 from ember import _C
-from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step, _scalar_dtype, _step_counter
+from ember.optim.optimizer import (Optimizer, _check_non_negative, _evaluate, _no_grad_step,
+                                   _scalar_dtype, _step_counter)
 
 __all__ = ["ASGD"]
 
@@ -10,10 +11,7 @@ class ASGD(Optimizer):
     """torch.optim.ASGD. state["ax"] holds the averaged parameters."""
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, *, maximize=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(lr=lr, weight_decay=weight_decay)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

@@ -5,7 +5,7 @@ parameters, so it is written with tensor ops in Python: each op already runs ove
 and the scalars (curvature pairs, step lengths) are Python floats.
 """
 import ember
-from ember.optim.optimizer import Optimizer
+from ember.optim.optimizer import Optimizer, _check_non_negative
 
 __all__ = ["LBFGS"]
 
@@ -105,8 +105,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,

@@ -31,6 +31,20 @@ def _typename(obj):
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _check_non_negative(**hyperparameters):
+    """The constructors' argument checks, in PyTorch's words: "Invalid learning rate: -1"."""
+    for name, value in hyperparameters.items():
+        if not 0.0 <= value:
+            what = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+            raise ValueError(f"Invalid {what}: {value}")
+
+
+def _check_betas(betas):
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
 def _scalar_dtype():
     """The dtype of step counters and other 0-d state: float64 under a float64 default, else float32."""
     return ember.float64 if ember.get_default_dtype() == ember.float64 else ember.float32

@@ -1,7 +1,7 @@
 """Rprop (Riedmiller & Braun): per-coordinate step sizes adapted from the sign of the gradient."""
 import ember
 from ember import _C
-from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step, _step_counter
+from ember.optim.optimizer import Optimizer, _check_non_negative, _evaluate, _no_grad_step, _step_counter
 
 __all__ = ["Rprop"]
 
@@ -11,8 +11,7 @@ class Rprop(Optimizer):
     etas[0] when it flips, within step_sizes."""
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)

@@ -1,6 +1,6 @@
 """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 from ember import _C
-from ember.optim.optimizer import Optimizer, _evaluate, _no_grad_step
+from ember.optim.optimizer import Optimizer, _check_non_negative, _evaluate, _no_grad_step
 
 __all__ = ["SGD"]
 
@@ -10,12 +10,7 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,

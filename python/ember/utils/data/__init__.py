@@ -4,3 +4,4 @@ from ember.utils.data.dataset import (  # noqa: F401
 from ember.utils.data.sampler import (  # noqa: F401
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
 from ember.utils.data.dataloader import DataLoader, default_collate  # noqa: F401
+from ember.utils.data._worker import WorkerInfo, get_worker_info  # noqa: F401

@@ -1,10 +1,14 @@
 """DataLoader: batches of samples from a dataset, collated into tensors."""
 import collections.abc
+import multiprocessing
 import numbers
+import queue
+import time
 
 import numpy as np
 
 import ember
+from ember.utils.data._worker import ExceptionWrapper, IterableEnd, LoaderSpec, worker_loop
 from ember.utils.data.dataset import IterableDataset
 from ember.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -57,8 +61,8 @@ def default_convert(data):
 class DataLoader:
     """Iterates over a dataset in batches.
 
-    Loading happens in the calling process: num_workers is accepted for compatibility and the data is
-    still read in order, so results do not depend on it.
+    With num_workers > 0, worker processes load and collate the batches (prefetch_factor batches
+    ahead per worker) and the loader yields them in sampler order, as PyTorch's does.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
@@ -68,8 +72,21 @@ class DataLoader:
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
                              "multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                             "to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if prefetch_factor is not None and prefetch_factor < 1:
+            raise ValueError(f"prefetch_factor should be a positive integer, but got {prefetch_factor}")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset, self.num_workers, self.generator = dataset, num_workers, generator
         self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
+        self.prefetch_factor = 2 if num_workers > 0 and prefetch_factor is None else prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self._workers = None  # the live worker pool when persistent_workers keeps it between epochs
         iterable = isinstance(dataset, IterableDataset)
         if iterable and (shuffle or sampler is not None or batch_sampler is not None):
             raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle/sampler/batch_sampler")
@@ -94,6 +111,19 @@ class DataLoader:
         self._auto_batch = auto_batch
 
     def __iter__(self):
+        # Drawn with or without workers, as PyTorch does, so that a seeded generator shuffles the
+        # same way whatever num_workers is.
+        base_seed = int(ember.empty((), dtype=ember.int64).random_(generator=self.generator).item())
+        if self.num_workers > 0:
+            return self._iter_workers(base_seed)
+        return self._iter_in_process()
+
+    def _iter_workers(self, base_seed):
+        workers = self._workers or _WorkerPool(self, base_seed)
+        self._workers = workers if self.persistent_workers else None
+        return workers.epoch(self)
+
+    def _iter_in_process(self):
         if isinstance(self.dataset, IterableDataset):
             yield from self._iter_iterable()
         elif self.batch_sampler is not None:
@@ -124,3 +154,119 @@ class DataLoader:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler) if self.batch_sampler is not None else len(self.sampler)
+
+
+class _WorkerPool:
+    """The worker processes of one DataLoader, their task queues and the shared result queue.
+
+    Tasks carry an epoch number so that a new epoch (persistent_workers) ignores the answers still
+    in flight from an epoch the user left early."""
+
+    _POLL_SECONDS = 5.0  # how often a waiting loader checks that its workers are still alive
+
+    def __init__(self, loader, base_seed):
+        context = loader.multiprocessing_context
+        if context is None or isinstance(context, str):
+            context = multiprocessing.get_context(context)
+        spec = LoaderSpec(loader.dataset, isinstance(loader.dataset, IterableDataset), loader._auto_batch,
+                          loader.batch_size, loader.drop_last, loader.collate_fn, loader.worker_init_fn)
+        self.results = context.Queue()
+        self.task_queues, self.processes = [], []
+        for worker_id in range(loader.num_workers):
+            tasks = context.Queue()
+            process = context.Process(target=worker_loop, daemon=True,
+                                      args=(spec, tasks, self.results, worker_id, loader.num_workers,
+                                            base_seed + worker_id))
+            process.start()
+            self.task_queues.append(tasks)
+            self.processes.append(process)
+        self.epoch_number = 0
+        self.persistent = loader.persistent_workers
+
+    def epoch(self, loader):
+        """Yields one epoch of batches in order, keeping prefetch_factor tasks per worker in flight."""
+        self.epoch_number += 1
+        epoch, n_workers = self.epoch_number, len(self.processes)
+        iterable = isinstance(loader.dataset, IterableDataset)
+        if iterable:
+            task_indices = iter(lambda: None, object())  # one "next batch" request after another
+        elif loader.batch_sampler is not None:
+            task_indices = iter(loader.batch_sampler)
+        else:
+            task_indices = iter(loader.sampler)
+        active = [True] * n_workers
+        owner, pending = {}, {}  # send_idx -> worker id; received but not yet yielded answers
+        send_idx = rcvd_idx = 0
+        next_worker = 0
+
+        def dispatch():
+            nonlocal send_idx, next_worker
+            if not any(active):
+                return False
+            indices = next(task_indices, IterableEnd)
+            if indices is IterableEnd:
+                return False
+            while not active[next_worker]:
+                next_worker = (next_worker + 1) % n_workers
+            self.task_queues[next_worker].put((epoch, send_idx, indices))
+            owner[send_idx] = next_worker
+            send_idx += 1
+            next_worker = (next_worker + 1) % n_workers
+            return True
+
+        try:
+            for _ in range(loader.prefetch_factor * n_workers):
+                if not dispatch():
+                    break
+            while rcvd_idx < send_idx:
+                while rcvd_idx not in pending:
+                    answer_epoch, idx, data = self._get(loader.timeout)
+                    if answer_epoch == epoch:
+                        pending[idx] = data
+                data = pending.pop(rcvd_idx)
+                worker = owner.pop(rcvd_idx)
+                rcvd_idx += 1
+                if isinstance(data, IterableEnd):
+                    active[worker] = False
+                    dispatch()
+                    continue
+                dispatch()
+                if isinstance(data, ExceptionWrapper):
+                    data.reraise()
+                yield data
+        finally:
+            if not self.persistent:
+                self.shutdown()
+
+    def _get(self, timeout):
+        """The next answer from any worker; raises if a worker died or `timeout` seconds passed."""
+        deadline = time.monotonic() + timeout if timeout > 0 else None
+        while True:
+            wait = self._POLL_SECONDS if deadline is None else min(self._POLL_SECONDS, deadline - time.monotonic())
+            try:
+                return self.results.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                dead = [str(p.pid) for p in self.processes if not p.is_alive()]
+                if dead:
+                    self.shutdown()
+                    raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(dead)}) exited unexpectedly")
+                if deadline is not None and time.monotonic() >= deadline:
+                    self.shutdown()
+                    raise RuntimeError(f"DataLoader timed out after {timeout} seconds")
+
+    def shutdown(self):
+        for tasks, process in zip(self.task_queues, self.processes):
+            if process.is_alive():
+                tasks.put(None)
+        for process in self.processes:
+            process.join(timeout=self._POLL_SECONDS)
+            if process.is_alive():
+                process.terminate()
+        for q in self.task_queues + [self.results]:
+            q.cancel_join_thread()
+            q.close()
+        self.task_queues, self.processes = [], []
+
+    def __del__(self):
+        if getattr(self, "processes", None):
+            self.shutdown()

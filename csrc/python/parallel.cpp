@@ -1,0 +1,21 @@
+// ember.set_num_threads / ember.get_num_threads: the size of the pool parallel_for runs on.
+#include "core/parallel.h"
+#include "python/bindings.h"
+
+namespace py = pybind11;
+
+namespace ember::python {
+
+void init_parallel(py::module_& m) {
+  m.def("get_num_threads", &get_num_threads);
+  // PyTorch answers a bool or a non-int with RuntimeError, not TypeError; so do we.
+  m.def("set_num_threads", [](const py::object& n) {
+    EMBER_CHECK(py::isinstance<py::int_>(n) && !py::isinstance<py::bool_>(n),
+                "set_num_threads expects an int, but got ", py::str(py::type::of(n).attr("__name__")).cast<std::string>());
+    const long long value = n.cast<long long>();
+    EMBER_CHECK(value > 0, "set_num_threads expects a positive integer");
+    set_num_threads(static_cast<int>(std::min<long long>(value, 1024)));
+  }, py::arg("int"));
+}
+
+}  // namespace ember::python
