@@ -166,6 +166,8 @@ bool type_caster<ember::Scalar>::load(handle src, bool) {
   } else if (std::strncmp(Py_TYPE(o)->tp_name, "numpy.", 6) == 0 && PyObject_HasAttrString(o, "item") &&
              !PyObject_HasAttrString(o, "__len__")) {
     return load(src.attr("item")(), false);  // a NumPy scalar
+  } else if (isinstance<ember::TensorImpl>(src) && src.cast<ember::Tensor>().dim() == 0) {
+    return load(src.attr("item")(), false);  // a 0-d tensor, which PyTorch takes for a Number too
   } else {
     return false;
   }

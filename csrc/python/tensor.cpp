@@ -246,7 +246,19 @@ void init_tensor(py::module_& m, TensorClass& cls) {
       .def("contiguous", &contiguous)
       .def("clone", &clone)
       .def("copy_", [](Tensor& self, const Tensor& src) { return copy_(self, src); })
-      .def("fill_", [](Tensor& self, const Scalar& v) { return fill_(self, v); })
+      // A 0-d tensor value fills through copy_, so that its gradient flows as in PyTorch.
+      .def("fill_", [](Tensor& self, py::handle value) -> Tensor& {
+        if (py::isinstance<TensorImpl>(value)) {
+          Tensor v = value.cast<Tensor>();
+          EMBER_CHECK(v.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ", v.dim(),
+                      " dimensions.");
+          return copy_(self, v);
+        }
+        py::detail::make_caster<Scalar> scalar;
+        EMBER_CHECK_TYPE(scalar.load(value, false), "fill_(): argument 'value' must be Number, not ",
+                         Py_TYPE(value.ptr())->tp_name);
+        return fill_(self, py::detail::cast_op<Scalar>(scalar));
+      }, py::arg("value"))
       .def("zero_", [](Tensor& self) { return zero_(self); });
 
   m.def("from_numpy", &from_numpy);

@@ -149,3 +149,29 @@ def test_legacy_constructors():
     assert isinstance(ember.zeros(1), ember.Tensor)
     with pytest.raises(TypeError, match="expected int64"):
         ember.LongTensor(ember.zeros(2))
+
+
+# ---- 0-d tensors where PyTorch takes a Number ---------------------------------------------------------
+
+def test_zero_dim_tensor_is_accepted_as_a_number():
+    assert ember.full((2,), ember.tensor(1.5)).tolist() == [1.5, 1.5]
+    assert ember.full_like(ember.zeros(2), ember.tensor(3)).tolist() == [3.0, 3.0]
+    x = ember.ones(2)
+    x.add_(ember.ones(2), alpha=ember.tensor(2.0))
+    assert x.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="incompatible function arguments"):
+        ember.full((2,), ember.tensor([1.5]))  # only 0-d tensors stand for numbers, as in PyTorch
+
+
+def test_fill_with_a_tensor_value_is_differentiable():
+    w = ember.tensor(2.0, dtype=ember.float64, requires_grad=True)
+    x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ember.float64, requires_grad=True).clone()
+    x[0].fill_(w)
+    (x * ember.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ember.float64)).sum().backward()
+    assert w.grad.item() == 3.0  # d/dw of 1*w + 2*w
+    assert x.tolist()[0] == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor but got tensor with 1 "
+                                           "dimensions"):
+        ember.zeros(3).fill_(ember.ones(2))
+    with pytest.raises(TypeError, match="fill_\\(\\): argument 'value' must be Number, not str"):
+        ember.zeros(3).fill_("a")

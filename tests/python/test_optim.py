@@ -233,13 +233,158 @@ def test_repr_like_torch():
     p = ember.tensor(np.ones(3), requires_grad=True)
     opt = eoptim.SGD([{"params": [p], "lr": 0.5}], lr=0.1, momentum=0.9)
     assert repr(opt) == (
-        "SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.5\n    maximize: False\n    momentum: 0.9\n"
-        "    nesterov: False\n    weight_decay: 0\n)"
+        "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    fused: None\n"
+        "    lr: 0.5\n    maximize: False\n    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\n)"
     )
     t_opt = torch.optim.SGD([{"params": [torch.ones(3, requires_grad=True)], "lr": 0.5}], lr=0.1, momentum=0.9)
-    t_lines = [line for line in repr(t_opt).splitlines()
-               if not any(k in line for k in ("foreach", "differentiable", "fused"))]
-    assert repr(opt).splitlines() == t_lines
+    assert repr(opt) == repr(t_opt)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "ASGD", "Rprop",
+                                  "LBFGS"])
+def test_group_options_and_signature_match_torch(name):
+    import inspect
+    e_opt = getattr(eoptim, name)([ember.ones(2, requires_grad=True)])
+    t_opt = getattr(torch.optim, name)([torch.ones(2, requires_grad=True)])
+    e_group = {k: v for k, v in e_opt.param_groups[0].items() if k != "params"}
+    t_group = {k: v for k, v in t_opt.param_groups[0].items() if k != "params"}
+    assert list(e_group.items()) == list(t_group.items())
+    e_sig = inspect.signature(getattr(eoptim, name).__init__).parameters
+    t_sig = inspect.signature(getattr(torch.optim, name).__init__).parameters
+    assert [(n, p.kind, p.default) for n, p in e_sig.items()] == [(n, p.kind, p.default) for n, p in t_sig.items()]
+
+
+@pytest.mark.parametrize("name,options", [("SGD", dict(momentum=0.9, foreach=True)), ("SGD", dict(fused=True)),
+                                          ("Adam", dict(fused=True, amsgrad=True)), ("AdamW", dict(foreach=False)),
+                                          ("Adagrad", dict(fused=True)), ("RMSprop", dict(foreach=True))])
+def test_foreach_and_fused_run_the_same_step(name, options):
+    results = []
+    for opts in (options, {k: v for k, v in options.items() if k not in ("foreach", "fused")}):
+        p = ember.tensor(np.linspace(-1, 1, 6), requires_grad=True)
+        opt = getattr(eoptim, name)([p], lr=0.1, **opts)
+        for _ in range(3):
+            p.grad = 2 * p.detach() + 1
+            opt.step()
+        results.append(p.detach().numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "ASGD", "Rprop"])
+def test_tensor_lr_matches_torch(name):
+    arrays = initial_arrays(np.float64)
+    e_params = ember_params(arrays)
+    t_params = [torch.tensor(a, requires_grad=True) for a in arrays]
+    e_opt = getattr(eoptim, name)(e_params, lr=ember.tensor(0.05, dtype=ember.float64))
+    t_opt = getattr(torch.optim, name)(t_params, lr=torch.tensor(0.05, dtype=torch.float64))
+    for step in range(3):
+        set_ember_grads(e_params, False)
+        set_torch_grads(t_params, False)
+        e_opt.step()
+        t_opt.step()
+        e_opt.param_groups[0]["lr"].fill_(0.05 / (step + 2))  # a schedule that edits the tensor in place
+        t_opt.param_groups[0]["lr"].fill_(0.05 / (step + 2))
+    for ep, tp in zip(e_params, t_params):
+        assert_close(ep, tp, rtol=1e-9, atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("make", [
+    lambda m, p: m.SGD([p], fused=True, foreach=True),
+    lambda m, p: m.Adam([p], fused=True, differentiable=True),
+    lambda m, p: m.Adam([p], capturable=True).step(),
+    lambda m, p: m.Adam([p], differentiable=True).step(),
+], ids=["fused_and_foreach", "fused_and_differentiable", "capturable_on_cpu", "differentiable_leaf"])
+def test_implementation_option_errors_match_torch(make):
+    def param(module):
+        p = module.ones(2, requires_grad=True)
+        p.grad = module.ones(2)
+        return p
+    with pytest.raises(Exception) as theirs:
+        make(torch.optim, param(torch))
+    with pytest.raises(type(theirs.value)) as ours:
+        make(eoptim, param(ember))
+    assert str(ours.value).split(":")[0] == str(theirs.value).split(":")[0]
+
+
+def test_step_hooks():
+    p = ember.ones(2, dtype=ember.float64, requires_grad=True)
+    p.grad = ember.ones(2, dtype=ember.float64)
+    opt = eoptim.SGD([p], lr=0.1)
+    calls = []
+    pre = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append(("pre", o is opt, args[0] is opt)))
+    post = opt.register_step_post_hook(lambda o, args, kwargs: calls.append(("post", p.tolist())))
+    global_pre = eoptim.optimizer.register_optimizer_step_pre_hook(lambda o, a, k: calls.append("global pre"))
+    global_post = eoptim.optimizer.register_optimizer_step_post_hook(lambda o, a, k: calls.append("global post"))
+    try:
+        opt.step()
+    finally:
+        global_pre.remove()
+        global_post.remove()
+    assert calls == ["global pre", ("pre", True, True), ("post", [0.9, 0.9]), "global post"]
+    pre.remove()
+    post.remove()
+    calls.clear()
+    opt.step()
+    assert calls == [] and p.tolist() == pytest.approx([0.8, 0.8])
+
+
+def test_step_pre_hook_can_replace_the_arguments():
+    p = ember.ones(2, requires_grad=True)
+    p.grad = ember.ones(2)
+    opt = eoptim.SGD([p], lr=0.1)
+
+    def closure():
+        return ember.tensor(7.0)
+    opt.register_step_pre_hook(lambda o, args, kwargs: (args, {"closure": closure}))
+    assert opt.step().item() == 7.0
+    opt.register_step_pre_hook(lambda o, args, kwargs: "nonsense")
+    with pytest.raises(RuntimeError, match="must return None or a tuple of \\(new_args, new_kwargs\\)"):
+        opt.step()
+
+
+def test_custom_optimizer_gets_step_hooks():
+    class Halve(eoptim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {})
+
+        def step(self, closure=None):
+            with ember.no_grad():
+                for p in self.param_groups[0]["params"]:
+                    p.mul_(0.5)
+
+    p = ember.ones(1, requires_grad=True)
+    opt = Halve([p])
+    seen = []
+    opt.register_step_post_hook(lambda o, a, k: seen.append(p.item()))
+    opt.step()
+    assert seen == [0.5]
+
+
+def test_state_dict_hooks():
+    p = ember.ones(2, requires_grad=True)
+    p.grad = ember.ones(2)
+    opt = eoptim.SGD([p], lr=0.1, momentum=0.9)
+    opt.step()
+    order = []
+    opt.register_state_dict_pre_hook(lambda o: order.append("pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt.register_state_dict_pre_hook(lambda o: order.append("first"), prepend=True)
+    sd = opt.state_dict()
+    assert order == ["first", "pre"] and sd["extra"] == 1
+
+    other = eoptim.SGD([ember.ones(2, requires_grad=True)], lr=0.5, momentum=0.9)
+    loaded = []
+
+    def drop_extra(o, state_dict):
+        state_dict.pop("extra")
+        state_dict["param_groups"][0]["lr"] = 0.25
+    other.register_load_state_dict_pre_hook(drop_extra)
+    other.register_load_state_dict_post_hook(lambda o: loaded.append(o.param_groups[0]["lr"]))
+    other.load_state_dict(sd)
+    assert loaded == [0.25] and "extra" in sd  # the hook edited a copy of the dict, not the caller's
+    assert_close(other.state[other.param_groups[0]["params"][0]]["momentum_buffer"], np.ones(2))
 
 
 @requires_torch

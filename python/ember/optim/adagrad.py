@@ -1,7 +1,8 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
 import ember
 from ember import _C
-from ember.optim.optimizer import Optimizer, _check_non_negative, _evaluate, _no_grad_step, _step_counter
+from ember.optim.optimizer import (Optimizer, _check_non_negative, _evaluate, _implementation_options,
+                                   _no_grad_step, _step_counter)
 
 __all__ = ["Adagrad"]
 
@@ -9,12 +10,13 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     """torch.optim.Adagrad. As in PyTorch, the state is created with the optimizer, not lazily."""
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 maximize=False):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                             initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+                        **_implementation_options(differentiable=differentiable, fused=fused))
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

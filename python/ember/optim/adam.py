@@ -2,7 +2,7 @@
 import ember
 from ember import _C
 from ember.optim.optimizer import (Optimizer, _check_betas, _check_non_negative, _evaluate,
-                                   _no_grad_step, _step_counter)
+                                   _implementation_options, _no_grad_step, _step_counter)
 
 __all__ = ["Adam"]
 
@@ -11,12 +11,16 @@ class Adam(Optimizer):
     """torch.optim.Adam: bias-corrected first and second moment estimates of the gradient."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         _check_non_negative(lr=lr, eps=eps)
         _check_betas(betas)
         _check_non_negative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize,
+                        **_implementation_options(foreach=foreach, capturable=capturable,
+                                                  differentiable=differentiable, fused=fused),
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _state(self, p, amsgrad):

@@ -10,8 +10,26 @@ from copy import deepcopy
 from itertools import chain
 
 import ember
+from ember.utils.hooks import RemovableHandle
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook", "required"]
+
+_global_step_pre_hooks = {}
+_global_step_post_hooks = {}
+
+
+def register_optimizer_step_pre_hook(hook):
+    """hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs), before every optimizer's step."""
+    handle = RemovableHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """hook(optimizer, args, kwargs), after every optimizer's step."""
+    handle = RemovableHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
 
 
 class _RequiredParameter:
@@ -45,6 +63,18 @@ def _check_betas(betas):
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
+def _implementation_options(**options):
+    """PyTorch's options that choose how a step runs (foreach, fused, capturable, differentiable).
+    ember runs every step as one fused C++ kernel per parameter whatever they say, so they are kept
+    in the groups (state_dict and repr match PyTorch's) and validated as PyTorch validates them;
+    _params_with_grad refuses the two that would change what a step means."""
+    if options.get("fused") and options.get("foreach"):
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if options.get("fused") and options.get("differentiable"):
+        raise RuntimeError("`fused` does not support `differentiable`")
+    return options
+
+
 def _scalar_dtype():
     """The dtype of step counters and other 0-d state: float64 under a float64 default, else float32."""
     return ember.float64 if ember.get_default_dtype() == ember.float64 else ember.float32
@@ -72,6 +102,43 @@ def _evaluate(closure):
         return closure()
 
 
+def _add_hook(hooks, hook, prepend=False):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks_in_order = dict(hooks)
+        hooks.clear()
+        hooks[handle.id] = hook
+        hooks.update(hooks_in_order)
+    return handle
+
+
+def _patch_step(cls):
+    """Wraps cls.step (once per class) to run the global and per-optimizer step hooks around it, as
+    PyTorch does, so that user-defined optimizers get them too. Hooks see args with self first."""
+    step = cls.step
+    if getattr(step, "_runs_hooks", False):
+        return
+
+    @functools.wraps(step)
+    def step_with_hooks(*args, **kwargs):
+        self = args[0]
+        for hook in chain(_global_step_pre_hooks.values(), self._step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                                       f"{result}.")
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in chain(self._step_post_hooks.values(), _global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    step_with_hooks._runs_hooks = True
+    cls.step = step_with_hooks
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -81,6 +148,10 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
+        self._step_pre_hooks, self._step_post_hooks = {}, {}
+        self._state_dict_pre_hooks, self._state_dict_post_hooks = {}, {}
+        self._load_state_dict_pre_hooks, self._load_state_dict_post_hooks = {}, {}
+        _patch_step(type(self))
         if isinstance(params, ember.Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
@@ -100,7 +171,37 @@ class Optimizer:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state):
+        for hooks in ("_step_pre_hooks", "_step_post_hooks", "_state_dict_pre_hooks", "_state_dict_post_hooks",
+                      "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
+            state.setdefault(hooks, {})
         self.__dict__.update(state)
+        _patch_step(type(self))
+
+    # ---- hooks, as in torch.optim.Optimizer ------------------------------------------------------
+
+    def register_step_pre_hook(self, hook):
+        """hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs), before each step."""
+        return _add_hook(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """hook(optimizer, args, kwargs), after each step."""
+        return _add_hook(self._step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer), before state_dict() builds the dict."""
+        return _add_hook(self._state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) -> None or a new state_dict, on state_dict()'s result."""
+        return _add_hook(self._state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) -> None or the state_dict to load instead."""
+        return _add_hook(self._load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer), after load_state_dict() has loaded."""
+        return _add_hook(self._load_state_dict_post_hooks, hook, prepend)
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("
@@ -196,6 +297,8 @@ class Optimizer:
         Parameters are referred to by their position across the groups; state tensors are held by
         reference, as in PyTorch (copy them, or save them, to keep a snapshot).
         """
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self)
         index = {}
         packed_groups = []
         for group in self.param_groups:
@@ -207,7 +310,10 @@ class Optimizer:
         packed_state = {
             (index[id(k)] if isinstance(k, ember.Tensor) else k): v for k, v in self.state.items()
         }
-        return {"state": packed_state, "param_groups": packed_groups}
+        state_dict = {"state": packed_state, "param_groups": packed_groups}
+        for hook in self._state_dict_post_hooks.values():
+            state_dict = hook(self, state_dict) or state_dict
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Loads a state_dict() of an optimizer over parameters of the same group sizes.
@@ -215,6 +321,9 @@ class Optimizer:
         State tensors are copied (cast to each floating parameter's dtype and device; the "step"
         counter keeps its own dtype), so the loaded optimizer shares no buffers with the source.
         """
+        state_dict = state_dict.copy()
+        for hook in self._load_state_dict_pre_hooks.values():
+            state_dict = hook(self, state_dict) or state_dict
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -252,10 +361,23 @@ class Optimizer:
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
             param_groups.append(saved)
-        self.__setstate__({"state": state, "param_groups": param_groups})
+        self.__dict__.update({"state": state, "param_groups": param_groups})
+        for hook in self._load_state_dict_post_hooks.values():
+            hook(self)
 
     def _params_with_grad(self, group):
         """The group's parameters that have a gradient (the others are skipped, as in PyTorch)."""
+        if group.get("capturable"):
+            # PyTorch's CPU build refuses it the same way: capturing is for CUDA graphs.
+            raise AssertionError("If capturable=True, params and state_steps must be on supported devices: "
+                                 "['cuda'].")
         for p in group["params"]:
-            if p.grad is not None:
-                yield p
+            if p.grad is None:
+                continue
+            if group.get("differentiable") and p.requires_grad:
+                # The fused kernels update p in place outside autograd; PyTorch's differentiable step
+                # on a leaf that requires grad fails with this same error.
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation."
+                                   if p.is_leaf else "differentiable=True: ember's optimizer steps are not "
+                                   "recorded by autograd")
+            yield p

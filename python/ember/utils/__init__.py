@@ -1,2 +1,2 @@
-"""ember.utils: data loading."""
-from ember.utils import data  # noqa: F401
+"""ember.utils: data loading and hook handles."""
+from ember.utils import data, hooks  # noqa: F401

@@ -1,31 +1,12 @@
 """Module: the base class of every layer and model."""
 from collections import OrderedDict, namedtuple
-import itertools
 
 import ember
 from ember._C import Tensor
 from ember.nn.parameter import Buffer, Parameter
+from ember.utils.hooks import RemovableHandle
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """Returned by register_*_hook; remove() unregisters the hook."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(RemovableHandle._next_id)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _addindent(text, spaces):
