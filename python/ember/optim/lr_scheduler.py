@@ -150,67 +150,55 @@ class LRScheduler:
         self._last_lr = _group_values(self.optimizer, "lr")
 
 
-def _lambdas_state(self, exclude):
-    """state_dict of a schedule holding callables: plain functions are dropped, callable objects
-    keep their __dict__."""
-    state = {k: v for k, v in self.__dict__.items() if k not in exclude}
-    state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                           for fn in self.lr_lambdas]
-    return state
+class _LambdaSchedule(LRScheduler):
+    """A schedule driven by one lr_lambda per parameter group (LambdaLR, MultiplicativeLR). Its
+    state_dict drops plain functions and keeps the __dict__ of callable objects, as PyTorch's does."""
 
-
-def _load_lambdas_state(self, state_dict):
-    lambdas = state_dict.pop("lr_lambdas")
-    self.__dict__.update(state_dict)
-    state_dict["lr_lambdas"] = lambdas
-    for fn, saved in zip(self.lr_lambdas, lambdas):
-        if saved is not None:
-            fn.__dict__.update(saved)
-
-
-def _lambdas(optimizer, lr_lambda):
-    if not isinstance(lr_lambda, (list, tuple)):
-        return [lr_lambda] * len(optimizer.param_groups)
-    if len(lr_lambda) != len(optimizer.param_groups):
-        raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-    return list(lr_lambda)
-
-
-class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch)."""
-
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer, lr_lambda, last_epoch, require_callable):
         self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        elif len(lr_lambda) != len(optimizer.param_groups):
+            raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
+        else:
+            self.lr_lambdas = list(lr_lambda)
+        if require_callable:
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        return _lambdas_state(self, ("optimizer", "lr_lambdas"))
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
 
     def load_state_dict(self, state_dict):
-        _load_lambdas_state(self, state_dict)
+        lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        state_dict["lr_lambdas"] = lambdas
+        for fn, saved in zip(self.lr_lambdas, lambdas):
+            if saved is not None:
+                fn.__dict__.update(saved)
+
+
+class LambdaLR(_LambdaSchedule):
+    """lr = initial_lr * lr_lambda(epoch)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        super().__init__(optimizer, lr_lambda, last_epoch, require_callable=False)
 
     def get_lr(self):
         self._check_get_lr_call()
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaSchedule):
     """lr *= lr_lambda(epoch) at each step."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self):
-        return _lambdas_state(self, ("optimizer", "lr_lambdas"))
-
-    def load_state_dict(self, state_dict):
-        _load_lambdas_state(self, state_dict)
+        super().__init__(optimizer, lr_lambda, last_epoch, require_callable=True)
 
     def get_lr(self):
         self._check_get_lr_call()
