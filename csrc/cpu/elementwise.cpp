@@ -4,6 +4,7 @@
 // vectorise the loops) while it must preserve floating-point exception flags; ember never reads
 // them. Set for the whole file so the inlined formulas and their loops share one setting.
 #pragma GCC optimize("no-trapping-math")
+#include "cpu/cpu_features.h"
 #include "cpu/functors.h"
 #include "cpu/loops.h"
 #include "ops/elementwise.h"
@@ -14,15 +15,6 @@ namespace {
 // Which dtypes a unary functor is instantiated for. The op layer has already converted the input
 // to a dtype the op accepts, so the other cases are unreachable.
 enum class Types { Floating, All, Integral, Predicate };
-
-bool has_avx2() {
-#ifdef EMBER_HAVE_X86
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-#else
-  return false;
-#endif
-}
 
 template <Types types, typename Op>
 void unary_typed(const Tensor& out, const Tensor& in, const Op& op) {
@@ -50,11 +42,12 @@ void unary_typed(const Tensor& out, const Tensor& in, const Op& op) {
 template <typename Op>
 bool unary_f32_fast(UnaryOp op, const Tensor& out, const Tensor& in, const Op& functor) {
 #ifdef EMBER_HAVE_X86
-  if (in.dtype() != DType::Float32 || !has_avx2()) return false;
+  if (in.dtype() != DType::Float32 || !cpu_has_avx2_fma()) return false;
+  auto simd_loop = cpu_use_avx512() ? unary_f32_avx512 : unary_f32_avx2;
   StridedLoop loop{out, in};
   loop.for_each([&](char** data, const int64_t* s, int64_t n) {
-    if (s[0] == 4 && s[1] == 4 && unary_f32_avx2(op, reinterpret_cast<float*>(data[0]),
-                                                 reinterpret_cast<const float*>(data[1]), n))
+    if (s[0] == 4 && s[1] == 4 && simd_loop(op, reinterpret_cast<float*>(data[0]),
+                                            reinterpret_cast<const float*>(data[1]), n))
       return;
     for (int64_t i = 0; i < n; ++i)
       *reinterpret_cast<float*>(data[0] + i * s[0]) =

@@ -13,13 +13,12 @@
 #include "cpu/gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <type_traits>
 
 #include "core/parallel.h"
+#include "cpu/cpu_features.h"
 
 namespace ember::cpu {
 namespace {
@@ -120,22 +119,16 @@ Blocking<T> portable_blocking() {
   }
 }
 
-// EMBER_DISABLE_AVX512=1 keeps the AVX2 kernels on an AVX-512 machine (to test or compare them).
-bool avx512_disabled() {
-  const char* v = std::getenv("EMBER_DISABLE_AVX512");
-  return v && *v && std::strcmp(v, "0") != 0;
-}
-
 template <typename T>
 Blocking<T> choose_blocking() {
 #ifdef EMBER_HAVE_X86
   if constexpr (std::is_same_v<T, float>) {
     // Twice the vector width and 32 registers: a 12 x 32 tile. KC x NR of B (32 KiB) still fits
     // the 48 KiB L1 next to the A micro-panel.
-    if (__builtin_cpu_supports("avx512f") && !avx512_disabled())
+    if (cpu_use_avx512())
       return make_blocking<float, 12, 32>(144, 256, 4096, detail::kernel_f32_12x32_avx512);
   }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (cpu_has_avx2_fma()) {
     if constexpr (std::is_same_v<T, float>) {
       return make_blocking<float, 6, 16>(144, 256, 4080, detail::kernel_f32_6x16_avx2);
     } else if constexpr (std::is_same_v<T, double>) {

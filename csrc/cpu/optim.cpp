@@ -5,9 +5,10 @@
 // change the loop's shape (weight decay, optional buffers) are template flags chosen once per
 // call, so the inner loops have no per-element branches on them.
 //
-// CMakeLists.txt compiles this file with -fno-math-errno -fno-trapping-math: nothing reads errno or
-// the floating-point exception flags, and with them sqrt is a guarded libm call and the selects
-// stay branches, which keeps GCC from vectorising (Adam on 1M float32: ~10 ms scalar).
+// CMakeLists.txt compiles this file with -fno-trapping-math (and everything with -fno-math-errno):
+// nothing reads errno or the floating-point exception flags, and with them sqrt is a guarded libm
+// call and the selects stay branches, which keeps GCC from vectorising (Adam on 1M float32: ~10 ms
+// scalar).
 #include <cmath>
 #include <type_traits>
 

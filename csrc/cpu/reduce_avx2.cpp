@@ -10,8 +10,6 @@
 
 namespace ember::cpu::detail {
 
-bool cpu_has_avx2_fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
-
 static inline __m256 exp_ps(__m256 t) {
   const __m256 lo = _mm256_set1_ps(-87.33654f);
   const __m256 underflow = _mm256_cmp_ps(t, lo, _CMP_LT_OQ);

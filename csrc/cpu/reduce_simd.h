@@ -5,20 +5,20 @@
 #include <cmath>
 #include <cstdint>
 
+#include "cpu/cpu_features.h"
+
 namespace ember::cpu {
 
 namespace detail {
 /// AVX2+FMA version for float; call only when the CPU has both.
 double exp_sub_sum_f32_avx2(float* out, const float* x, int64_t n, float mx);
-bool cpu_has_avx2_fma();
 }  // namespace detail
 
 template <typename T>
 double exp_sub_sum(T* out, const T* x, int64_t n, T mx) {
 #ifdef EMBER_HAVE_X86
   if constexpr (sizeof(T) == 4) {
-    static const bool simd = detail::cpu_has_avx2_fma();
-    if (simd) return detail::exp_sub_sum_f32_avx2(out, x, n, mx);
+    if (cpu_has_avx2_fma()) return detail::exp_sub_sum_f32_avx2(out, x, n, mx);
   }
 #endif
   double sum = 0;

@@ -127,7 +127,8 @@ static inline float silu(float x) { return x / (1.f + exp(-x)); }
 }  // namespace ember::cpu::vec
 
 namespace ember::cpu {
-/// Runs `op` over n contiguous float32 values with AVX2/FMA code; false when `op` has no such
-/// loop. Call only when the CPU has AVX2 and FMA (defined in elementwise_avx2.cpp).
+/// Run `op` over n contiguous float32 values with AVX2/FMA (AVX-512F) code; false when `op` has
+/// no such loop. Call only when cpu_has_avx2_fma() (cpu_use_avx512()) says the CPU has them.
 bool unary_f32_avx2(UnaryOp op, float* out, const float* in, int64_t n);
+bool unary_f32_avx512(UnaryOp op, float* out, const float* in, int64_t n);
 }  // namespace ember::cpu
