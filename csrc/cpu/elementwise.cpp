@@ -80,8 +80,8 @@ void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs&
     case U::Rsqrt: return unary_typed<F>(out, in, RsqrtOp{});
     case U::Abs: return unary_typed<A>(out, in, AbsOp{});
     case U::Sign: return unary_typed<A>(out, in, SignOp{});
-    case U::Sin: return unary_typed<F>(out, in, SinOp{});
-    case U::Cos: return unary_typed<F>(out, in, CosOp{});
+    case U::Sin: return unary_fast_float(op, out, in, SinOp{});
+    case U::Cos: return unary_fast_float(op, out, in, CosOp{});
     case U::Tan: return unary_typed<F>(out, in, TanOp{});
     case U::Asin: return unary_typed<F>(out, in, AsinOp{});
     case U::Acos: return unary_typed<F>(out, in, AcosOp{});

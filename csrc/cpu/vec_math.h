@@ -83,6 +83,28 @@ static inline float log(float x) {
   return (x < 0.f || x != x) ? nan : res;
 }
 
+/// sin(x), or cos(x) when is_cos, for |x| <= kSinCosLimit (Cephes sinf/cosf, about 1 ulp): x less
+/// the nearest even multiple j of pi/4 (pi/4 split in three parts so that j * part is exact), then
+/// a sine or cosine polynomial on [-pi/4, pi/4] picked by the quadrant. cos(x) = sin(x + pi/2).
+constexpr float kSinCosLimit = 8192.f;
+static inline float sin_or_cos(float x, bool is_cos) {
+  float ax = x < 0.f ? -x : x;
+  int32_t j = int32_t(ax * 1.27323954473516f);
+  j = (j + 1) & ~1;
+  float y = float(j);
+  float r = ((ax - y * 0.78515625f) - y * 2.4187564849853515625e-4f) - y * 3.77489497744594108e-8f;
+  float z = r * r;
+  float s = ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f) * z * r + r;
+  float c = ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z + 4.166664568298827e-2f) * z * z -
+            0.5f * z + 1.f;
+  int32_t quadrant = (j >> 1) + (is_cos ? 1 : 0);
+  float v = (quadrant & 1) ? c : s;
+  bool negative = ((quadrant & 2) != 0) != (!is_cos && x < 0.f);
+  return negative ? -v : v;
+}
+static inline float sin(float x) { return sin_or_cos(x, false); }
+static inline float cos(float x) { return sin_or_cos(x, true); }
+
 static inline float tanh(float x) {
   float ax = x < 0.f ? -x : x;
   // Small |x|: odd polynomial (the exp form below loses digits to cancellation there).

@@ -188,6 +188,22 @@ def test_float32_fast_paths(name):
         assert ember.log(ember.tensor([-1.0, 0.0])).numpy()[0] != ember.log(ember.tensor([-1.0, 0.0])).numpy()[0]
 
 
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_float32_sin_cos_fast_path(name):
+    # The vector formula covers |x| <= 8192; blocks with larger values, inf or NaN go to libm, so a
+    # mix of both in one tensor must come out right everywhere.
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.linspace(-8192, 8192, 20001), np.linspace(-7, 7, 3001), rng.uniform(-1e6, 1e6, 700),
+                        [0.0, -0.0, 1e-30, np.inf, -np.inf, np.nan, 8192.0, 8193.0]]).astype(np.float32)
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(x.astype(np.float64))
+    got = getattr(ember, name)(ember.from_numpy(x)).numpy().astype(np.float64)
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-7)
+    assert np.isnan(got[-4:-2]).all() and np.signbit(got[-7]) == (name == "sin")
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(getattr(ember, name)(ember.from_numpy(x64)).numpy(), want, rtol=0, atol=1e-15)
+
+
 # ---- binary --------------------------------------------------------------------------------------
 
 def floor_div_np(a, b):
