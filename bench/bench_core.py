@@ -51,7 +51,7 @@ def interleaved(peers, calls, repeats):
 
 def report(label, unit, values, faster_when):
     """Prints one line: each peer's figure, then ember's ratio to each other peer."""
-    cells = [f"{label:<34}{unit:<8}"]
+    cells = [f"{label:<42}{unit:<8}"]
     for name in ("ember", "torch", "numpy"):
         v = values.get(name)
         cells.append(f"{name} {v:>9.3f}" if v is not None else f"{name} {'n/a':>9}")
@@ -116,6 +116,38 @@ def bench_big_add(repeats, log2_n):
     t = interleaved(peers, 3, repeats)
     report(f"a + b, 2^{log2_n} float32", "GB/s", {k: 3 * 4 * n / v / 1e9 for k, v in t.items()},
            "ratio > 1")
+
+
+def bench_unary(repeats, name, log2_n):
+    """A float32 math function over 2^log2_n values: the SIMD formulas against SLEEF (torch) and
+    NumPy's own loops."""
+    n = 1 << log2_n
+    x = np.random.default_rng(0).uniform(0.1, 4.0, n).astype(np.float32)
+    peers = {}
+    ex = ember.from_numpy(x)
+    peers["ember"] = lambda: getattr(ember, name)(ex)
+    if torch is not None:
+        tx = torch.from_numpy(x)
+        peers["torch"] = lambda: getattr(torch, name)(tx)
+    if hasattr(np, name):
+        peers["numpy"] = lambda: getattr(np, name)(x)
+    t = interleaved(peers, 3, repeats)
+    report(f"{name}, 2^{log2_n} float32", "us/op", {k: v * 1e6 for k, v in t.items()}, "ratio < 1")
+
+
+def bench_cross_entropy(repeats, shape, label_smoothing):
+    """F.cross_entropy on class indices, forward + backward."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    y = rng.integers(0, shape[1], shape[0])
+    peers = {}
+    for name, lib in [("ember", ember)] + ([("torch", torch)] if torch is not None else []):
+        lx, ly = lib.from_numpy(x).requires_grad_(), lib.from_numpy(y)
+        peers[name] = lambda lib=lib, lx=lx, ly=ly: lib.nn.functional.cross_entropy(
+            lx, ly, label_smoothing=label_smoothing).backward()
+    t = interleaved(peers, max(1, int(2e6 // x.size)), repeats)
+    label = f"cross_entropy {shape[0]}x{shape[1]} ls={label_smoothing} fwd+bwd"
+    report(label, "us/op", {k: v * 1e6 for k, v in t.items()}, "ratio < 1")
 
 
 def bench_layer_norm(repeats, shape, backward):
@@ -195,6 +227,11 @@ def main():
     for n in sizes:
         bench_matmul(n, max(3, repeats // 2) if n >= 1024 else repeats)
     bench_big_add(repeats, 20 if args.quick else 24)
+    for name in ("exp", "log", "tanh", "sigmoid", "sqrt", "sin"):
+        bench_unary(repeats, name, 18 if args.quick else 20)
+    for shape in ((64, 10), (256, 1000)):
+        for label_smoothing in (0.0, 0.1):
+            bench_cross_entropy(repeats, shape, label_smoothing)
     for shape in ((64, 512), (2048, 1024) if args.quick else (8192, 1024)):
         bench_layer_norm(repeats, shape, backward=False)
         bench_layer_norm(repeats, shape, backward=True)
