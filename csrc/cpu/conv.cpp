@@ -1,9 +1,13 @@
-// CPU convolution: im2col + the packed gemm, one sample at a time so the column buffer stays in
-// cache, parallel over the batch. A 1x1, stride-1, unpadded kernel needs no columns: the input
-// plane already is the column matrix. All tensors arrive contiguous (the ops make them so).
+// CPU convolution: im2col + the packed gemm over a block of samples at once. The columns of a
+// block's samples sit side by side in one [C/g*kh*kw, nb*OH*OW] matrix, so each of the three
+// kernels runs one large gemm per block and group (the weight packed once, the gemm's own threads
+// splitting it) instead of one small gemm per sample; im2col, col2im and the reshuffles around the
+// gemm run in parallel over samples. Every output element is summed in an order fixed by the shapes
+// alone, so results are the same bit for bit for any thread count. A 1x1, stride-1, unpadded
+// kernel needs no columns for the forward and input-gradient products: the input plane already is
+// the column matrix. F.unfold and F.fold are im2col and col2im over whole samples. All tensors
+// arrive contiguous (the ops make them so).
 #include <algorithm>
-#include <cstring>
-#include <vector>
 
 #include "core/parallel.h"
 #include "cpu/gemm.h"
@@ -12,20 +16,34 @@
 namespace ember::cpu {
 namespace {
 
-// The per-sample geometry shared by the three convolution kernels.
-struct ConvGeom {
-  int64_t N, C, H, W, O, kh, kw, OH, OW, groups;
-  int64_t Cg, Og, Kc, L;  // channels and filters per group, rows of a column matrix, output pixels
-  bool direct;            // 1x1, stride 1, no padding: columns == input
-  ConvGeom(const Tensor& in, const Tensor& w, const Tensor& out, const ConvArgs& a)
-      : N(in.size(0)), C(in.size(1)), H(in.size(2)), W(in.size(3)), O(w.size(0)), kh(w.size(2)),
-        kw(w.size(3)), OH(out.size(2)), OW(out.size(3)), groups(a.groups) {
-    Cg = C / groups, Og = O / groups, Kc = Cg * kh * kw, L = OH * OW;
-    direct = kh == 1 && kw == 1 && a.sh == 1 && a.sw == 1 && a.pt == 0 && a.pl == 0 && OH == H && OW == W;
-  }
-  // Samples per parallel chunk: enough multiply-adds per chunk to pay for waking a thread.
-  int64_t grain() const { return std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, O * Kc * L)); }
+// The sliding blocks of one sample: C channels of H x W, a kh x kw window, OH x OW positions.
+struct Patches {
+  int64_t C, H, W, kh, kw, OH, OW;
+  int64_t Kc() const { return C * kh * kw; }  // rows of a column matrix
+  int64_t L() const { return OH * OW; }       // columns per sample
 };
+
+// The geometry of a convolution shared by its three kernels, per group.
+struct ConvGeom {
+  int64_t N, C, HW, O, groups, Og;
+  Patches p;   // one group's channels
+  int64_t Kc, L;
+  bool direct;  // 1x1, stride 1, no padding: columns == input
+  ConvGeom(const Tensor& in, const Tensor& w, const Tensor& out, const ConvArgs& a)
+      : N(in.size(0)), C(in.size(1)), HW(in.size(2) * in.size(3)), O(w.size(0)), groups(a.groups),
+        Og(O / groups),
+        p{C / groups, in.size(2), in.size(3), w.size(2), w.size(3), out.size(2), out.size(3)},
+        Kc(p.Kc()), L(p.L()) {
+    direct = p.kh == 1 && p.kw == 1 && a.sh == 1 && a.sw == 1 && a.pt == 0 && a.pl == 0 && p.OH == p.H &&
+             p.OW == p.W;
+  }
+  // Samples per block: the block's columns (~256 KiB of floats) stay in L2 from im2col through the
+  // gemm's packing, and a large batch never materialises all its columns at once.
+  int64_t block() const { return std::clamp<int64_t>((int64_t(1) << 16) / std::max<int64_t>(1, Kc * L), 1, N); }
+};
+
+// Samples per parallel chunk of a per-sample loop touching `per_sample` elements each.
+int64_t sample_grain(int64_t per_sample) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, per_sample)); }
 
 // The output columns [lo, hi) of a row whose input column is ox*sw + off lie inside [0, W).
 inline void valid_range(int64_t OW, int64_t W, int64_t sw, int64_t off, int64_t* lo, int64_t* hi) {
@@ -35,137 +53,214 @@ inline void valid_range(int64_t OW, int64_t W, int64_t sw, int64_t off, int64_t*
   if (*hi < *lo) *hi = *lo;
 }
 
-// cols[(c*kh+i)*kw+j][oy*OW+ox] = x[c][oy*sh - pt + i*dh][ox*sw - pl + j*dw] (0 outside).
+// cols[(c*kh+i)*kw+j][oy*OW+ox] = x[c][oy*sh - pt + i*dh][ox*sw - pl + j*dw] (0 outside); rows of
+// cols are ld apart.
 template <typename T>
-void im2col(const T* x, const ConvGeom& g, const ConvArgs& a, T* cols) {
-  for (int64_t c = 0; c < g.Cg; ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        T* row = cols + ((c * g.kh + i) * g.kw + j) * g.L;
+void im2col(const T* x, const Patches& p, const ConvArgs& a, T* cols, int64_t ld) {
+  for (int64_t c = 0; c < p.C; ++c)
+    for (int64_t i = 0; i < p.kh; ++i)
+      for (int64_t j = 0; j < p.kw; ++j) {
+        T* row = cols + ((c * p.kh + i) * p.kw + j) * ld;
         const int64_t off = j * a.dw - a.pl;
         int64_t lo, hi;
-        valid_range(g.OW, g.W, a.sw, off, &lo, &hi);
-        for (int64_t oy = 0; oy < g.OH; ++oy) {
-          T* dst = row + oy * g.OW;
+        valid_range(p.OW, p.W, a.sw, off, &lo, &hi);
+        for (int64_t oy = 0; oy < p.OH; ++oy) {
+          T* dst = row + oy * p.OW;
           const int64_t iy = oy * a.sh - a.pt + i * a.dh;
-          if (iy < 0 || iy >= g.H) {
-            std::fill(dst, dst + g.OW, T(0));
+          if (iy < 0 || iy >= p.H) {
+            std::fill(dst, dst + p.OW, T(0));
             continue;
           }
-          const T* src = x + (c * g.H + iy) * g.W + off;
+          const T* src = x + (c * p.H + iy) * p.W + off;
           std::fill(dst, dst + lo, T(0));
+          // Plain loops, not memcpy: rows are often shorter than a libc call's set-up.
           if (a.sw == 1)
-            std::memcpy(dst + lo, src + lo, (hi - lo) * sizeof(T));
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox];
           else
             for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * a.sw];
-          std::fill(dst + hi, dst + g.OW, T(0));
+          std::fill(dst + hi, dst + p.OW, T(0));
         }
       }
 }
 
-// The adjoint of im2col: x[c][iy][ix] += cols[...] for every column that read it.
+// The adjoint of im2col: x (zeroed here) gets x[c][iy][ix] = sum of the columns that read it.
 template <typename T>
-void col2im(const T* cols, const ConvGeom& g, const ConvArgs& a, T* x) {
-  for (int64_t c = 0; c < g.Cg; ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        const T* row = cols + ((c * g.kh + i) * g.kw + j) * g.L;
+void col2im(const T* cols, int64_t ld, const Patches& p, const ConvArgs& a, T* x) {
+  std::fill(x, x + p.C * p.H * p.W, T(0));
+  for (int64_t c = 0; c < p.C; ++c)
+    for (int64_t i = 0; i < p.kh; ++i)
+      for (int64_t j = 0; j < p.kw; ++j) {
+        const T* row = cols + ((c * p.kh + i) * p.kw + j) * ld;
         const int64_t off = j * a.dw - a.pl;
         int64_t lo, hi;
-        valid_range(g.OW, g.W, a.sw, off, &lo, &hi);
-        for (int64_t oy = 0; oy < g.OH; ++oy) {
+        valid_range(p.OW, p.W, a.sw, off, &lo, &hi);
+        for (int64_t oy = 0; oy < p.OH; ++oy) {
           const int64_t iy = oy * a.sh - a.pt + i * a.dh;
-          if (iy < 0 || iy >= g.H) continue;
-          const T* src = row + oy * g.OW;
-          T* dst = x + (c * g.H + iy) * g.W + off;
-          for (int64_t ox = lo; ox < hi; ++ox) dst[ox * a.sw] += src[ox];
+          if (iy < 0 || iy >= p.H) continue;
+          const T* src = row + oy * p.OW;
+          T* dst = x + (c * p.H + iy) * p.W + off;
+          if (a.sw == 1)
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox * a.sw] += src[ox];
         }
       }
+}
+
+// The columns of samples [n0, n0+nb), one group: cols[:, s*L : (s+1)*L] = im2col(sample n0+s).
+template <typename T>
+void block_im2col(const T* x, const ConvGeom& g, const ConvArgs& a, int64_t n0, int64_t nb, int64_t gr, T* cols) {
+  parallel_for(0, nb, sample_grain(g.Kc * g.L), [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s)
+      im2col(x + ((n0 + s) * g.C + gr * g.p.C) * g.HW, g.p, a, cols + s * g.L, nb * g.L);
+  });
+}
+
+// dst[o][s*L + l] = y[n0+s][gr*Og + o][l]: a block's [N, O, L] planes of one group side by side
+// as an [Og, nb*L] matrix (or back, when to_block is false).
+template <typename T>
+void block_planes(T* y, const ConvGeom& g, int64_t n0, int64_t nb, int64_t gr, T* dst, bool to_block) {
+  parallel_for(0, nb, sample_grain(g.Og * g.L), [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s)
+      for (int64_t o = 0; o < g.Og; ++o) {
+        T* plane = y + ((n0 + s) * g.O + gr * g.Og + o) * g.L;
+        T* row = dst + o * nb * g.L + s * g.L;
+        if (to_block)
+          for (int64_t l = 0; l < g.L; ++l) row[l] = plane[l];
+        else
+          for (int64_t l = 0; l < g.L; ++l) plane[l] = row[l];
+      }
+  });
+}
+
+template <typename T>
+T* scratch_data(Tensor& t, int64_t n, const Tensor& like) {
+  if (!t.defined() || t.numel() < n) t = empty({n}, like.dtype(), like.device());
+  return t.data<T>();
 }
 
 void conv2d_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                 const ConvArgs& a) {
   ConvGeom g(in, weight, out, a);
+  const int64_t nbmax = g.block();
+  Tensor cols_buf, prod_buf;
   dispatch_numeric(in.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = in.data<T>();
     const T* w = weight.data<T>();
-    const T* b = bias.defined() ? bias.data<T>() : nullptr;
     T* y = out.data<T>();
-    parallel_for(0, g.N, g.grain(), [&](int64_t n0, int64_t n1) {
-      std::vector<T> cols(g.direct ? 0 : g.Kc * g.L);
-      for (int64_t n = n0; n < n1; ++n) {
-        T* yn = y + n * g.O * g.L;
-        // The bias goes in first so the product accumulates onto it (beta = 1).
-        if (b)
-          for (int64_t o = 0; o < g.O; ++o) std::fill(yn + o * g.L, yn + (o + 1) * g.L, b[o]);
-        for (int64_t gr = 0; gr < g.groups; ++gr) {
-          const T* xg = x + (n * g.C + gr * g.Cg) * g.H * g.W;
-          if (!g.direct) im2col(xg, g, a, cols.data());
-          gemm<T>(g.Og, g.L, g.Kc, T(1), w + gr * g.Og * g.Kc, g.Kc, 1, g.direct ? xg : cols.data(), g.L, 1,
-                  T(b ? 1 : 0), yn + gr * g.Og * g.L, g.L, 1);
+    for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
+      const int64_t nb = std::min(nbmax, g.N - n0);
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const T* wg = w + gr * g.Og * g.Kc;
+        if (g.direct) {  // each sample's plane is its column matrix: multiply straight into y
+          for (int64_t n = n0; n < n0 + nb; ++n)
+            gemm<T>(g.Og, g.L, g.Kc, T(1), wg, g.Kc, 1, x + (n * g.C + gr * g.p.C) * g.HW, g.L, 1, T(0),
+                    y + (n * g.O + gr * g.Og) * g.L, g.L, 1);
+          continue;
         }
+        T* cols = scratch_data<T>(cols_buf, g.Kc * nb * g.L, in);
+        T* prod = scratch_data<T>(prod_buf, g.Og * nb * g.L, in);
+        block_im2col(x, g, a, n0, nb, gr, cols);
+        gemm<T>(g.Og, nb * g.L, g.Kc, T(1), wg, g.Kc, 1, cols, nb * g.L, 1, T(0), prod, nb * g.L, 1);
+        block_planes(y, g, n0, nb, gr, prod, false);
       }
-    });
+    }
+    if (bias.defined()) {
+      const T* b = bias.data<T>();
+      parallel_for(0, g.N, sample_grain(g.O * g.L), [&](int64_t n0, int64_t n1) {
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t o = 0; o < g.O; ++o) {
+            T* plane = y + (n * g.O + o) * g.L;
+            for (int64_t l = 0; l < g.L; ++l) plane[l] += b[o];
+          }
+      });
+    }
   });
 }
 
-// grad_cols = W_g^T @ grad_out[n, g], then col2im into the zeroed input gradient.
+// grad_cols = W_g^T @ grad_out[block, g] for a block of samples, then col2im into grad_in.
 void conv2d_backward_input_cpu(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
                                const ConvArgs& a) {
   ConvGeom g(grad_in, weight, grad_out, a);
+  const int64_t nbmax = g.block();
+  Tensor cols_buf, planes_buf;
   dispatch_numeric(grad_in.dtype(), "conv2d_backward_input", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T* gy = grad_out.data<T>();
+    T* gy = grad_out.data<T>();
     const T* w = weight.data<T>();
     T* gx = grad_in.data<T>();
-    parallel_for(0, g.N, g.grain(), [&](int64_t n0, int64_t n1) {
-      std::vector<T> cols(g.direct ? 0 : g.Kc * g.L);
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t gr = 0; gr < g.groups; ++gr) {
-          T* gxg = gx + (n * g.C + gr * g.Cg) * g.H * g.W;
-          T* dst = g.direct ? gxg : cols.data();
-          gemm<T>(g.Kc, g.L, g.Og, T(1), w + gr * g.Og * g.Kc, 1, g.Kc, gy + (n * g.O + gr * g.Og) * g.L, g.L, 1,
-                  T(0), dst, g.L, 1);
-          if (g.direct) continue;
-          std::fill(gxg, gxg + g.Cg * g.H * g.W, T(0));
-          col2im(cols.data(), g, a, gxg);
+    for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
+      const int64_t nb = std::min(nbmax, g.N - n0);
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const T* wg = w + gr * g.Og * g.Kc;
+        if (g.direct) {
+          for (int64_t n = n0; n < n0 + nb; ++n)
+            gemm<T>(g.Kc, g.L, g.Og, T(1), wg, 1, g.Kc, gy + (n * g.O + gr * g.Og) * g.L, g.L, 1, T(0),
+                    gx + (n * g.C + gr * g.p.C) * g.HW, g.L, 1);
+          continue;
         }
+        T* planes = scratch_data<T>(planes_buf, g.Og * nb * g.L, grad_in);
+        T* cols = scratch_data<T>(cols_buf, g.Kc * nb * g.L, grad_in);
+        block_planes(gy, g, n0, nb, gr, planes, true);
+        gemm<T>(g.Kc, nb * g.L, g.Og, T(1), wg, 1, g.Kc, planes, nb * g.L, 1, T(0), cols, nb * g.L, 1);
+        parallel_for(0, nb, sample_grain(g.Kc * g.L), [&](int64_t s0, int64_t s1) {
+          for (int64_t s = s0; s < s1; ++s)
+            col2im(cols + s * g.L, nb * g.L, g.p, a, gx + ((n0 + s) * g.C + gr * g.p.C) * g.HW);
+        });
+      }
+    }
+  });
+}
+
+// grad_W_g = sum over blocks of grad_out[block, g] (Og x nb*L) @ cols(block)^T: one gemm per block
+// whose reduction runs over the block's samples and pixels together.
+void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
+                                const ConvArgs& a) {
+  ConvGeom g(in, grad_weight, grad_out, a);
+  const int64_t nbmax = g.block();
+  Tensor cols_buf, planes_buf;
+  dispatch_numeric(in.dtype(), "conv2d_backward_weight", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* gy = grad_out.data<T>();
+    const T* x = in.data<T>();
+    T* gw = grad_weight.data<T>();
+    if (g.N == 0) std::fill(gw, gw + g.O * g.Kc, T(0));
+    for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
+      const int64_t nb = std::min(nbmax, g.N - n0);
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        T* planes = scratch_data<T>(planes_buf, g.Og * nb * g.L, in);
+        T* cols = scratch_data<T>(cols_buf, g.Kc * nb * g.L, in);
+        block_planes(gy, g, n0, nb, gr, planes, true);
+        block_im2col(x, g, a, n0, nb, gr, cols);
+        gemm<T>(g.Og, g.Kc, nb * g.L, T(1), planes, nb * g.L, 1, cols, 1, nb * g.L, T(n0 == 0 ? 0 : 1),
+                gw + gr * g.Og * g.Kc, g.Kc, 1);
+      }
+    }
+  });
+}
+
+void im2col_cpu(const Tensor& cols, const Tensor& in, const FoldArgs& f) {
+  const Patches p{in.size(1), in.size(2), in.size(3), f.kh, f.kw, f.oh, f.ow};
+  dispatch_all(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* x = in.data<T>();
+    T* c = cols.data<T>();
+    parallel_for(0, in.size(0), sample_grain(p.Kc() * p.L()), [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) im2col(x + n * p.C * p.H * p.W, p, f.conv, c + n * p.Kc() * p.L(), p.L());
     });
   });
 }
 
-// grad_W_g += grad_out[n, g] @ cols(n)^T over the batch. Each chunk of samples sums into its own
-// buffer (chunk 0 into the output), and the buffers are added at the end: no two threads ever
-// write the same element, and the result does not depend on thread timing.
-void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                                const ConvArgs& a) {
-  ConvGeom g(in, grad_weight, grad_out, a);
-  dispatch_numeric(in.dtype(), "conv2d_backward_weight", [&](auto tag) {
+void col2im_cpu(const Tensor& out, const Tensor& cols, const FoldArgs& f) {
+  const Patches p{out.size(1), out.size(2), out.size(3), f.kh, f.kw, f.oh, f.ow};
+  dispatch_all(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T* gy = grad_out.data<T>();
-    const T* x = in.data<T>();
-    T* gw = grad_weight.data<T>();
-    const int64_t wsize = g.O * g.Kc;
-    std::fill(gw, gw + wsize, T(0));
-    const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), g.N / g.grain()));
-    const int64_t per = chunks ? (g.N + chunks - 1) / chunks : 0;
-    std::vector<T> partial((chunks - 1) * wsize, T(0));
-    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-      std::vector<T> cols(g.direct ? 0 : g.Kc * g.L);
-      for (int64_t c = c0; c < c1; ++c) {
-        T* acc = c == 0 ? gw : partial.data() + (c - 1) * wsize;
-        for (int64_t n = c * per; n < std::min(g.N, (c + 1) * per); ++n)
-          for (int64_t gr = 0; gr < g.groups; ++gr) {
-            const T* xg = x + (n * g.C + gr * g.Cg) * g.H * g.W;
-            if (!g.direct) im2col(xg, g, a, cols.data());
-            gemm<T>(g.Og, g.Kc, g.L, T(1), gy + (n * g.O + gr * g.Og) * g.L, g.L, 1, g.direct ? xg : cols.data(),
-                    1, g.L, T(1), acc + gr * g.Og * g.Kc, g.Kc, 1);
-          }
-      }
+    const T* c = cols.data<T>();
+    T* x = out.data<T>();
+    parallel_for(0, out.size(0), sample_grain(p.Kc() * p.L()), [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) col2im(c + n * p.Kc() * p.L(), p.L(), p, f.conv, x + n * p.C * p.H * p.W);
     });
-    for (int64_t c = 1; c < chunks; ++c)
-      for (int64_t i = 0; i < wsize; ++i) gw[i] += partial[(c - 1) * wsize + i];
   });
 }
 
@@ -174,5 +269,7 @@ void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_ou
 EMBER_REGISTER_KERNEL(conv2d_kernel, CPU, &conv2d_cpu);
 EMBER_REGISTER_KERNEL(conv2d_backward_input_kernel, CPU, &conv2d_backward_input_cpu);
 EMBER_REGISTER_KERNEL(conv2d_backward_weight_kernel, CPU, &conv2d_backward_weight_cpu);
+EMBER_REGISTER_KERNEL(im2col_kernel, CPU, &im2col_cpu);
+EMBER_REGISTER_KERNEL(col2im_kernel, CPU, &col2im_cpu);
 
 }  // namespace ember::cpu

@@ -14,6 +14,8 @@ EMBER_DEFINE_KERNEL(conv2d_backward_input_kernel, void(const Tensor& grad_in, co
                                                        const Tensor& weight, const ConvArgs& args));
 EMBER_DEFINE_KERNEL(conv2d_backward_weight_kernel, void(const Tensor& grad_weight, const Tensor& grad_out,
                                                         const Tensor& in, const ConvArgs& args));
+EMBER_DEFINE_KERNEL(im2col_kernel, void(const Tensor& cols, const Tensor& in, const FoldArgs& args));
+EMBER_DEFINE_KERNEL(col2im_kernel, void(const Tensor& out, const Tensor& cols, const FoldArgs& args));
 EMBER_DEFINE_KERNEL(max_pool2d_kernel, void(const Tensor& out, const Tensor& indices, const Tensor& in,
                                             const PoolArgs& args));
 EMBER_DEFINE_KERNEL(max_pool_backward_kernel, void(const Tensor& grad_in, const Tensor& grad_out,
@@ -187,6 +189,108 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const
            });
   }
   return grad_w;
+}
+
+// ---- unfold / fold ------------------------------------------------------------------------------
+
+namespace {
+
+// floor(a / b) for b > 0, also for negative a (PyTorch's div_rtn).
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Sliding blocks along one dim of `size` elements, padded by `pad` on both sides.
+int64_t n_blocks(int64_t size, int64_t k, int64_t d, int64_t pad, int64_t s) {
+  return floor_div(size + 2 * pad - d * (k - 1) - 1, s) + 1;
+}
+
+// Checks the four window parameters (2 values each) in im2col's (or col2im's) order and returns
+// them as FoldArgs without the grid, which the caller fills in.
+FoldArgs fold_args(const Shape& k, const Shape& d, const Shape& p, const Shape& s, bool fold) {
+  for (auto [v, name] : {std::pair{&k, "kernel_size"}, {&d, "dilation"}, {&p, "padding"}, {&s, "stride"}})
+    EMBER_CHECK(v->size() == 2, "It is expected ", name, " equals to 2, but got size ", v->size());
+  EMBER_CHECK(k[0] > 0 && k[1] > 0, "kernel size should be greater than zero, but got kernel_height: ", k[0],
+              " kernel_width: ", k[1]);
+  auto check_stride = [&] {
+    EMBER_CHECK(s[0] > 0 && s[1] > 0, "stride should be greater than zero, but got stride_height: ", s[0],
+                " stride_width: ", s[1]);
+  };
+  if (fold) check_stride();
+  EMBER_CHECK(d[0] > 0 && d[1] > 0, "dilation should be greater than zero, but got dilation_height: ", d[0],
+              " dilation_width: ", d[1]);
+  EMBER_CHECK(p[0] >= 0 && p[1] >= 0, "padding should be non-negative, but got pad_height: ", p[0],
+              " pad_width: ", p[1]);
+  if (!fold) check_stride();
+  FoldArgs f;
+  f.kh = k[0], f.kw = k[1];
+  f.conv.dh = d[0], f.conv.dw = d[1], f.conv.pt = f.conv.pb = p[0], f.conv.pl = f.conv.pr = p[1];
+  f.conv.sh = s[0], f.conv.sw = s[1];
+  return f;
+}
+
+}  // namespace
+
+Tensor im2col(const Tensor& input, const Shape& kernel_size, const Shape& dilation, const Shape& padding,
+              const Shape& stride) {
+  FoldArgs f = fold_args(kernel_size, dilation, padding, stride, false);
+  const int64_t nd = input.dim();
+  EMBER_CHECK((nd == 3 || nd == 4) && input.size(nd - 3) != 0 && input.size(nd - 2) != 0 && input.size(nd - 1) != 0,
+              "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for "
+              "input, but got: ", input.sizes());
+  const int64_t h = input.size(nd - 2), w = input.size(nd - 1);
+  f.oh = n_blocks(h, f.kh, f.conv.dh, f.conv.pt, f.conv.sh);
+  f.ow = n_blocks(w, f.kw, f.conv.dw, f.conv.pl, f.conv.sw);
+  EMBER_CHECK(f.oh >= 1 && f.ow >= 1, "Given input with spatial size (", h, ", ", w, "), kernel_size=(", f.kh, ", ",
+              f.kw, "), dilation=(", f.conv.dh, ", ", f.conv.dw, "), padding=(", f.conv.pt, ", ", f.conv.pl,
+              "), calculated shape of the array of sliding blocks as (", f.oh, ", ", f.ow,
+              "), but its components must be at least one.");
+  const Tensor xb = nd == 4 ? input : unsqueeze(input, 0);
+  Tensor x = contiguous(xb);
+  Tensor cols = empty({x.size(0), x.size(1) * f.kh * f.kw, f.oh * f.ow}, x.dtype(), x.device());
+  im2col_kernel(x.device(), cols, x, f);
+  if (should_record({&xb})) {
+    Shape hw{h, w};
+    record("Im2ColBackward0", {xb}, cols, {}, [f, hw](const TensorList& g, const TensorList&) {
+      return TensorList{col2im(g[0], hw, {f.kh, f.kw}, {f.conv.dh, f.conv.dw}, {f.conv.pt, f.conv.pl},
+                               {f.conv.sh, f.conv.sw})};
+    });
+  }
+  return nd == 4 ? cols : squeeze(cols, {0});
+}
+
+Tensor col2im(const Tensor& input, const Shape& output_size, const Shape& kernel_size, const Shape& dilation,
+              const Shape& padding, const Shape& stride) {
+  EMBER_CHECK(output_size.size() == 2, "It is expected output_size equals to 2, but got size ", output_size.size());
+  FoldArgs f = fold_args(kernel_size, dilation, padding, stride, true);
+  const int64_t nd = input.dim();
+  EMBER_CHECK((nd == 2 || nd == 3) && input.size(nd - 2) != 0 && input.size(nd - 1) != 0,
+              "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions "
+              "for input, but got: ", input.sizes());
+  const int64_t planes = input.size(nd - 2), length = input.size(nd - 1);
+  // The messages count dims as in the batched input, also for an unbatched one (as PyTorch does).
+  EMBER_CHECK(planes % (f.kh * f.kw) == 0, "Expected size of input's dimension 1 to be divisible by the product "
+              "of kernel_size, but got input.size(1)=", planes,
+              " and kernel_size=(", f.kh, ", ", f.kw, ").");
+  const int64_t h = output_size[0], w = output_size[1];
+  f.oh = n_blocks(h, f.kh, f.conv.dh, f.conv.pt, f.conv.sh);
+  f.ow = n_blocks(w, f.kw, f.conv.dw, f.conv.pl, f.conv.sw);
+  const std::string given = str("Given output_size=(", h, ", ", w, "), kernel_size=(", f.kh, ", ", f.kw,
+                                "), dilation=(", f.conv.dh, ", ", f.conv.dw, "), padding=(", f.conv.pt, ", ",
+                                f.conv.pl, "), stride=(", f.conv.sh, ", ", f.conv.sw, "), ");
+  EMBER_CHECK(length == f.oh * f.ow, given, "expected size of input's dimension 2 to match the calculated number "
+              "of sliding blocks ", f.oh, " * ", f.ow, " = ", f.oh * f.ow, ", but got input.size(2)=", length, ".");
+  EMBER_CHECK(f.oh >= 1 && f.ow >= 1, given, "calculated shape of the array of sliding blocks as (", f.oh, ", ",
+              f.ow, "), which is invalid.");
+  const Tensor cb = nd == 3 ? input : unsqueeze(input, 0);
+  Tensor cols = contiguous(cb);
+  Tensor out = empty({cols.size(0), planes / (f.kh * f.kw), h, w}, cols.dtype(), cols.device());
+  col2im_kernel(cols.device(), out, cols, f);
+  if (should_record({&cb})) {
+    record("Col2ImBackward0", {cb}, out, {}, [f](const TensorList& g, const TensorList&) {
+      return TensorList{im2col(g[0], {f.kh, f.kw}, {f.conv.dh, f.conv.dw}, {f.conv.pt, f.conv.pl},
+                               {f.conv.sh, f.conv.sw})};
+    });
+  }
+  return nd == 3 ? out : squeeze(out, {0});
 }
 
 // ---- pooling ------------------------------------------------------------------------------------

@@ -21,6 +21,13 @@ struct ConvArgs {
   int64_t groups = 1;
 };
 
+/// The sliding blocks of F.unfold / F.fold: a kh x kw window (with the stride, padding and
+/// dilation of `conv`) at oh x ow positions of each plane.
+struct FoldArgs {
+  int64_t kh = 1, kw = 1, oh = 1, ow = 1;
+  ConvArgs conv;
+};
+
 /// The window of a 2-d pooling: kernel, stride, front padding, dilation.
 struct PoolArgs {
   int64_t kh, kw, sh, sw, ph, pw, dh = 1, dw = 1;
@@ -36,6 +43,10 @@ EMBER_DECLARE_KERNEL(conv2d_backward_input_kernel, void(const Tensor& grad_in, c
 /// grad_weight[O,C/g,kh,kw] = the adjoint of conv2d w.r.t. its weight, summed over the batch.
 EMBER_DECLARE_KERNEL(conv2d_backward_weight_kernel, void(const Tensor& grad_weight, const Tensor& grad_out,
                                                          const Tensor& in, const ConvArgs& args));
+/// cols[N, C*kh*kw, oh*ow] = the blocks of in[N,C,H,W], channel-major (F.unfold). All contiguous.
+EMBER_DECLARE_KERNEL(im2col_kernel, void(const Tensor& cols, const Tensor& in, const FoldArgs& args));
+/// out[N,C,H,W] = the sum of the blocks cols[N, C*kh*kw, oh*ow] that overlap each element (F.fold).
+EMBER_DECLARE_KERNEL(col2im_kernel, void(const Tensor& out, const Tensor& cols, const FoldArgs& args));
 /// out/indices[N,C,OH,OW] = max (and its flat index in the H*W plane) over each window of in.
 EMBER_DECLARE_KERNEL(max_pool2d_kernel, void(const Tensor& out, const Tensor& indices, const Tensor& in,
                                              const PoolArgs& args));
@@ -72,6 +83,15 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const
 /// The gradient of conv2d (bias-free, 4-d) w.r.t. its weight of size `weight_sizes`.
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Shape& weight_sizes,
                               const ConvArgs& args);
+
+/// F.unfold: (N, C, H, W) or (C, H, W) -> (N, C*kh*kw, L) or (C*kh*kw, L), with PyTorch's checks.
+/// Each parameter holds 2 values (the Python layer expands single ints).
+Tensor im2col(const Tensor& input, const Shape& kernel_size, const Shape& dilation, const Shape& padding,
+              const Shape& stride);
+/// F.fold, the adjoint of im2col: (N, C*kh*kw, L) or (C*kh*kw, L) -> (N, C, H, W) or (C, H, W),
+/// overlapping blocks summed.
+Tensor col2im(const Tensor& input, const Shape& output_size, const Shape& kernel_size, const Shape& dilation,
+              const Shape& padding, const Shape& stride);
 
 /// Max pooling; an empty stride means stride = kernel_size. Returns (values, int64 indices).
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Shape& kernel_size,

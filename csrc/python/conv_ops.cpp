@@ -1,4 +1,4 @@
-// Convolution and pooling: ember.conv1d/conv2d, max/avg/adaptive pooling (module functions, as in
+// Convolution and pooling: ember.conv1d/conv2d, max/avg/adaptive pooling, unfold/fold (module functions, as in
 // torch; ember.nn.functional wraps them).
 #include "ops/conv.h"
 #include "python/bindings.h"
@@ -50,6 +50,11 @@ py::tuple pair(const std::pair<Tensor, Tensor>& p) { return py::make_tuple(p.fir
 void init_conv_ops(py::module_& m, TensorClass&) {
   def_conv(m, "conv2d", &conv2d, &conv2d);
   def_conv(m, "conv1d", &conv1d, &conv1d);
+  // F.unfold / F.fold (torch._C._nn.im2col / col2im); the Python layer expands single ints.
+  m.def("_im2col", &im2col, py::arg("input"), py::arg("kernel_size"), py::arg("dilation"), py::arg("padding"),
+        py::arg("stride"));
+  m.def("_col2im", &col2im, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation"),
+        py::arg("padding"), py::arg("stride"));
 
   m.def("max_pool2d", [](const Tensor& x, const Shape& k, py::object s, const Shape& p, const Shape& d, bool ceil) {
     return max_pool2d(x, k, optional_shape(s), p, d, ceil);

@@ -1,4 +1,4 @@
-"""Convolution, pooling, F.pad and F.unfold: forward and gradients vs PyTorch over many
+"""Convolution, pooling, F.pad, F.unfold and F.fold: forward and gradients vs PyTorch over many
 configurations (stride/padding/dilation/groups/ceil_mode, unbatched and non-contiguous inputs,
 float32/float64), float64 gradcheck of every op (double backward of conv and pooling included),
 error paths, and the nn modules (repr, init, forward) when ember.nn is present."""
@@ -455,12 +455,206 @@ def test_pad_errors(fn, exc, match):
         fn()
 
 
+UNFOLDS = [
+    ((2, 3, 6, 7), dict(kernel_size=2)),
+    ((2, 3, 6, 7), dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1))),
+    ((3, 5, 5), dict(kernel_size=3)),
+    ((1, 2, 5, 4), dict(kernel_size=(3, 1), padding=(2, 0), stride=3)),
+    ((0, 2, 5, 4), dict(kernel_size=2)),
+]
+
+
 @requires_torch
-@pytest.mark.parametrize("xs,kw", [((2, 3, 6, 7), dict(kernel_size=2)), ((2, 3, 6, 7), dict(kernel_size=(2, 3),
-                                   dilation=(1, 2), padding=1, stride=(2, 1))), ((3, 5, 5), dict(kernel_size=3))])
-def test_unfold_vs_torch(xs, kw, rng):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("noncontig", [False, True])
+@pytest.mark.parametrize("xs,kw", UNFOLDS)
+def test_unfold_vs_torch(xs, kw, noncontig, dtype, rng):
     compare_with_torch(lambda x: F.unfold(x, **kw), lambda x: TF.unfold(x, **kw), [rng.standard_normal(xs)],
-                       np.float64)
+                       dtype, noncontig=noncontig)
+
+
+FOLDS = [  # (input shape, output_size, kwargs): overlapping, strided, padded, dilated, unbatched
+    ((2, 12, 9), (4, 4), dict(kernel_size=2)),
+    ((2, 6, 12), (5, 6), dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1))),
+    ((18, 4), 4, dict(kernel_size=3, padding=1, stride=2)),
+    ((1, 3, 3), (7, 2), dict(kernel_size=(3, 1), padding=(2, 0), stride=3)),
+    ((0, 4, 9), (4, 4), dict(kernel_size=2)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("noncontig", [False, True])
+@pytest.mark.parametrize("xs,size,kw", FOLDS)
+def test_fold_vs_torch(xs, size, kw, noncontig, dtype, rng):
+    compare_with_torch(lambda x: F.fold(x, size, **kw), lambda x: TF.fold(x, size, **kw), [rng.standard_normal(xs)],
+                       dtype, noncontig=noncontig)
+
+
+def test_unfold_against_definition(rng):
+    """A torch-free reference: column (c*kh+i)*kw+j, block (by, bx) holds the padded input there."""
+    x = rng.standard_normal((2, 3, 5, 6))
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (2, 3), (2, 1), (1, 2), (2, 3)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = (5 + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (6 + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    ref = np.zeros((2, 3 * kh * kw, oh * ow))
+    for c in range(3):
+        for i in range(kh):
+            for j in range(kw):
+                for by in range(oh):
+                    for bx in range(ow):
+                        ref[:, (c * kh + i) * kw + j, by * ow + bx] = xp[:, c, by * sh + i * dh, bx * sw + j * dw]
+    out = F.unfold(ember.tensor(x), (kh, kw), dilation=(dh, dw), padding=(ph, pw), stride=(sh, sw))
+    assert_close(out, ref, rtol=0, atol=0)
+
+
+def test_fold_is_adjoint_of_unfold(rng):
+    """<unfold(x), c> == <x, fold(c)>: fold sums exactly the entries unfold copied."""
+    kw = dict(kernel_size=(3, 2), dilation=(1, 2), padding=(1, 0), stride=(2, 1))
+    x = rng.standard_normal((2, 3, 7, 6))
+    cols = F.unfold(ember.tensor(x), **kw)
+    c = rng.standard_normal(tuple(cols.shape))
+    folded = F.fold(ember.tensor(c), (7, 6), **kw)
+    assert math.isclose(float((cols.numpy() * c).sum()), float((x * folded.numpy()).sum()), rel_tol=1e-12)
+    # Non-overlapping blocks that cover the plane: fold undoes unfold exactly.
+    x = rng.standard_normal((2, 3, 6, 4))
+    back = F.fold(F.unfold(ember.tensor(x), 2, stride=2), (6, 4), 2, stride=2)
+    np.testing.assert_array_equal(back.numpy(), x)
+
+
+def test_unfold_fold_integer_and_bool():
+    x = np.arange(2 * 2 * 4 * 4).reshape(2, 2, 4, 4)
+    out = F.unfold(ember.tensor(x), 2, stride=2)
+    assert out.dtype == ember.int64
+    np.testing.assert_array_equal(out.numpy(), F.unfold(ember.tensor(x.astype(np.float64)), 2, stride=2).numpy())
+    back = F.fold(out, (4, 4), 2, stride=2)
+    assert back.dtype == ember.int64
+    np.testing.assert_array_equal(back.numpy(), x)
+    mask = F.unfold(ember.tensor(x > 20), 2)
+    assert mask.dtype == ember.bool
+    np.testing.assert_array_equal(mask.numpy(), F.unfold(ember.tensor(x), 2).numpy() > 20)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(2, 1), padding=1, stride=2)])
+def test_unfold_fold_gradcheck(kw, rng):
+    x = ember.tensor(rng.standard_normal((2, 2, 5, 6))).transpose(2, 3).requires_grad_(True)
+    assert gradcheck(lambda x: F.unfold(x, **kw), [x])
+    cols = F.unfold(ember.tensor(rng.standard_normal((2, 2, 6, 5))), **kw)
+    c = ember.tensor(rng.standard_normal(tuple(cols.shape)), requires_grad=True)
+    assert gradcheck(lambda c: F.fold(c, (6, 5), **kw), [c])
+    u = ember.tensor(rng.standard_normal((3, 5, 4)), requires_grad=True)  # unbatched
+    assert gradcheck(lambda u: F.unfold(u, 2, padding=1), [u])
+    assert gradcheck(lambda c: F.fold(c, (4, 3), 2), [ember.tensor(rng.standard_normal((8, 6)), requires_grad=True)])
+
+
+def test_unfold_fold_double_backward_gradcheck(rng):
+    """Each op's backward is the other op, so gradients of gradients work (create_graph)."""
+    x = ember.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    g = ember.tensor(rng.standard_normal((1, 8, 12)), requires_grad=True)
+
+    def grads(x, g):
+        with ember.enable_grad():
+            out = F.unfold(x * x, 2)
+            return ember.autograd.grad([out], [x], [g], create_graph=True)
+
+    assert gradcheck(grads, [x, g])
+
+
+FOLD_ERRORS = [
+    (lambda: F.unfold(randn(2, 3, 4, 4, 5), 2), RuntimeError,
+     r"Expected 3D or 4D \(batch mode\) tensor with possibly 0 batch size and other non-zero dimensions for "
+     r"input, but got: \[2, 3, 4, 4, 5\]"),
+    (lambda: F.unfold(randn(1, 0, 4, 4), 2), RuntimeError, r"other non-zero dimensions for input, but got: \[1, 0"),
+    (lambda: F.unfold(randn(1, 3, 4, 6), 5), RuntimeError,
+     r"Given input with spatial size \(4, 6\), kernel_size=\(5, 5\), dilation=\(1, 1\), padding=\(0, 0\), "
+     r"calculated shape of the array of sliding blocks as \(0, 2\), but its components must be at least one\."),
+    (lambda: F.unfold(randn(1, 3, 4, 4), 0), RuntimeError,
+     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0"),
+    (lambda: F.unfold(randn(1, 3, 4, 4), 2, stride=(1, 0)), RuntimeError,
+     "stride should be greater than zero, but got stride_height: 1 stride_width: 0"),
+    (lambda: F.unfold(randn(1, 3, 4, 4), 2, dilation=0), RuntimeError,
+     "dilation should be greater than zero, but got dilation_height: 0 dilation_width: 0"),
+    (lambda: F.unfold(randn(1, 3, 4, 4), 2, padding=(-1, 0)), RuntimeError,
+     "padding should be non-negative, but got pad_height: -1 pad_width: 0"),
+    (lambda: F.unfold(randn(1, 3, 4, 4), (2, 2, 2)), RuntimeError,
+     "It is expected kernel_size equals to 2, but got size 3"),
+    (lambda: F.fold(randn(1, 13, 9), (4, 4), 2), RuntimeError,
+     r"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+     r"input.size\(1\)=13 and kernel_size=\(2, 2\)\."),
+    (lambda: F.fold(randn(13, 9), (4, 4), 2), RuntimeError,  # unbatched: still counted as batched
+     r"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+     r"input.size\(1\)=13 and kernel_size=\(2, 2\)\."),
+    (lambda: F.fold(randn(1, 12, 8), (4, 4), 2), RuntimeError,
+     r"Given output_size=\(4, 4\), kernel_size=\(2, 2\), dilation=\(1, 1\), padding=\(0, 0\), stride=\(1, 1\), "
+     r"expected size of input's dimension 2 to match the calculated number of sliding blocks 3 \* 3 = 9, but got "
+     r"input.size\(2\)=8\."),
+    (lambda: F.fold(randn(1, 12, 9), (0, 4), 2), RuntimeError,
+     r"sliding blocks -1 \* 3 = -3, but got input.size\(2\)=9"),
+    (lambda: F.fold(randn(2, 1, 12, 9), (4, 4), 2), RuntimeError,
+     r"Expected 2D or 3D \(batch mode\) tensor for input with possibly 0 batch size and non-zero dimensions for "
+     r"input, but got: \[2, 1, 12, 9\]"),
+    (lambda: F.fold(randn(1, 12, 0), (4, 4), 2), RuntimeError, r"non-zero dimensions for input, but got: \[1, 12, 0\]"),
+    (lambda: F.fold(randn(1, 12, 9), (4, 4), 0), RuntimeError, "kernel size should be greater than zero"),
+    (lambda: F.fold(randn(1, 12, 9), (4, 4), 2, stride=0), RuntimeError,
+     "stride should be greater than zero, but got stride_height: 0 stride_width: 0"),
+    (lambda: F.fold(randn(1, 12, 9), (4, 4), 2, dilation=(0, 1)), RuntimeError,
+     "dilation should be greater than zero, but got dilation_height: 0 dilation_width: 1"),
+    (lambda: F.fold(randn(1, 12, 9), (4, 4), 2, padding=-1), RuntimeError, "padding should be non-negative"),
+    (lambda: F.fold(randn(1, 12, 9), (4, 4, 4), 2), RuntimeError,
+     "It is expected output_size equals to 2, but got size 3"),
+]
+
+
+@pytest.mark.parametrize("fn,exc,match", FOLD_ERRORS)
+def test_fold_unfold_errors(fn, exc, match):
+    with pytest.raises(exc, match=match):
+        fn()
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,exc,match", FOLD_ERRORS)
+def test_fold_unfold_errors_match_torch(fn, exc, match, monkeypatch):
+    """The same calls fail the same way in PyTorch (guards the messages against drift)."""
+    monkeypatch.setattr(F, "unfold", TF.unfold)
+    monkeypatch.setattr(F, "fold", TF.fold)
+    monkeypatch.setitem(globals(), "randn", lambda *s: torch.randn(*s))
+    with pytest.raises(exc, match=match):
+        fn()
+
+
+# ---- conv kernels: sample blocks and thread counts ------------------------------------------------
+
+
+@requires_torch
+def test_conv2d_many_sample_blocks_vs_torch(rng):
+    """Large images split the batch into several blocks of columns (the weight gradient sums over
+    blocks); groups and strides exercise the per-group products inside each block."""
+    compare_with_torch(lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+                       lambda x, w, b: TF.conv2d(x, w, b, padding=1, groups=2),
+                       [rng.standard_normal((9, 16, 64, 64)), rng.standard_normal((4, 8, 3, 3)),
+                        rng.standard_normal(4)], np.float64)
+
+
+@pytest.mark.parametrize("kw", [dict(padding=2), dict(stride=2, groups=3), dict(kernel=1)])
+def test_conv2d_same_bits_for_any_thread_count(kw, rng):
+    kw = dict(kw)
+    k = kw.pop("kernel", 5)
+    x = rng.standard_normal((16, 6, 14, 14)).astype(np.float32)
+    w = rng.standard_normal((12, 6 // kw.get("groups", 1), k, k)).astype(np.float32)
+    results = []
+    old = ember.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            ember.set_num_threads(threads)
+            xe, we = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+            out = F.conv2d(xe, we, **kw)
+            (out * out).sum().backward()
+            results.append([out.detach().numpy(), xe.grad.numpy(), we.grad.numpy()])
+    finally:
+        ember.set_num_threads(old)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
 
 
 # ---- modules (need ember.nn from the nn branch) --------------------------------------------------------
@@ -558,3 +752,15 @@ def test_pool_modules_forward_vs_torch(nn_modules, rng):
     out, idx = pooling.MaxPool2d(2, return_indices=True)(ember.tensor(x))
     tout, tidx = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x))
     assert_close(idx, tidx)
+
+
+@requires_torch
+def test_fold_unfold_modules_vs_torch(rng):
+    e_mods = [ember.nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=2), ember.nn.Fold((5, 6), 2, padding=1)]
+    t_mods = [torch.nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=2), torch.nn.Fold((5, 6), 2, padding=1)]
+    inputs = [rng.standard_normal((2, 3, 5, 7)), rng.standard_normal((2, 12, 42))]
+    for e, t, x in zip(e_mods, t_mods, inputs):
+        assert repr(e) == repr(t)
+        assert_close(e(ember.tensor(x)), t(torch.tensor(x)), rtol=1e-12, atol=1e-12)
+    assert repr(ember.nn.Fold(4, 2)) == repr(torch.nn.Fold(4, 2))
+    assert list(ember.nn.Unfold(2).parameters()) == []

@@ -1,7 +1,8 @@
-"""Functional convolution, pooling, padding and unfold, as torch.nn.functional defines them.
+"""Functional convolution, pooling, padding, unfold and fold, as torch.nn.functional defines them.
 
 The ops run in C++ (ember.conv2d, ember.max_pool2d_with_indices, ...); this file adds the
-Python-level conveniences of torch.nn.functional: return_indices, F.pad's modes, unfold.
+Python-level conveniences of torch.nn.functional: return_indices, F.pad's modes, single ints
+expanded to pairs for unfold/fold.
 """
 import ember
 
@@ -9,6 +10,7 @@ __all__ = [
     "conv1d", "conv2d", "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
     "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "pad", "unfold",
+    "fold",
 ]
 
 conv1d = ember.conv1d
@@ -136,19 +138,11 @@ def _pair(x):
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), each column one sliding block, channel-major.
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), each column one sliding block, channel-major."""
+    return ember._C._im2col(input, _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride))
 
-    Runs as a grouped convolution with one-hot filters, so it is differentiable through conv2d.
-    """
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
-    batched = input.dim() == 4
-    x = input if batched else input.unsqueeze(0)
-    kh, kw = _pair(kernel_size)
-    c = x.shape[1]
-    eye = ember.zeros((kh * kw, kh * kw), dtype=x.dtype)
-    eye[list(range(kh * kw)), list(range(kh * kw))] = 1
-    weight = eye.reshape(kh * kw, 1, kh, kw).repeat(c, 1, 1, 1)
-    cols = ember.conv2d(x, weight, None, _pair(stride), _pair(padding), _pair(dilation), c)
-    cols = cols.reshape(x.shape[0], c * kh * kw, -1)
-    return cols if batched else cols.squeeze(0)
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im, the adjoint of unfold: (N, C*kh*kw, L) -> (N, C, *output_size), overlapping blocks summed."""
+    return ember._C._col2im(input, _pair(output_size), _pair(kernel_size), _pair(dilation), _pair(padding),
+                            _pair(stride))

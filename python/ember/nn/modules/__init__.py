@@ -20,3 +20,4 @@ from ember.nn.modules.conv import Conv1d, Conv2d  # noqa: F401
 from ember.nn.modules.pooling import (  # noqa: F401
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
     MaxPool2d)
+from ember.nn.modules.fold import Fold, Unfold  # noqa: F401
