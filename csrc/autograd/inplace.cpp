@@ -41,6 +41,23 @@ TensorList CopySlices::apply(TensorList&& grads) {
   return res;
 }
 
+// The view's history as an as_strided of its base's current history.
+static void replay_view(const Tensor& view) {
+  const Tensor& base = view.view_base();
+  GradModeGuard enabled(true);
+  Tensor fresh = as_strided(base, view.sizes(), view.strides(), view.storage_offset());
+  AutogradMeta& meta = const_cast<Tensor&>(view).ensure_autograd_meta();
+  meta.grad_fn = fresh.grad_fn();
+  meta.output_nr = 0;
+  meta.requires_grad = true;
+  view->view_version = view.version();
+}
+
+void refresh_view_history(const Tensor& view) {
+  view->view_version = view.version();
+  if (view.view_base().requires_grad()) replay_view(view);
+}
+
 void rebase_history(Tensor& self, const std::shared_ptr<Node>& fn) {
   Tensor base = self.view_base();
   if (!base.defined()) {
@@ -58,11 +75,38 @@ void rebase_history(Tensor& self, const std::shared_ptr<Node>& fn) {
   base_meta.grad_fn = node;
   base_meta.output_nr = 0;
   base_meta.requires_grad = true;
-  // The view's history is now that of a view of the rewritten base.
-  Tensor fresh = as_strided(base, self.sizes(), self.strides(), self.storage_offset());
+  replay_view(self);  // the view's history is now that of a view of the rewritten base
+}
+
+namespace {
+
+/// Stands in for another node's output as the `fn` of a CopySlices: the whole gradient of the
+/// written region goes to that output (next edge 1), whose graph reaches self's old value, so
+/// next edge 0 (self's old value, taken over by the base) gets none.
+class ForwardToOutput : public Node {
+ public:
+  ForwardToOutput(const Edge& target, const OutputMeta& meta) : name_(target.fn->name()) {
+    next_edges = {Edge{}, target};
+    outputs.push_back(meta);
+  }
+  TensorList apply(TensorList&& grads) override { return {Tensor(), std::move(grads[0])}; }
+  std::string name() const override { return name_; }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace
+
+void rebase_history_through(Tensor& self, const Edge& edge) {
+  if (self.view_base().defined()) {
+    rebase_history(self, std::make_shared<ForwardToOutput>(
+                             edge, OutputMeta{self.sizes(), self.dtype(), self.device()}));
+    return;
+  }
   AutogradMeta& meta = self.ensure_autograd_meta();
-  meta.grad_fn = fresh.grad_fn();
-  meta.output_nr = 0;
+  meta.grad_fn = edge.fn;
+  meta.output_nr = edge.input_nr;
   meta.requires_grad = true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "autograd/inplace.h"
 #include "autograd/node.h"
 
 namespace ember {
@@ -31,6 +32,7 @@ void TensorImpl::refresh_geometry() {
 static const std::shared_ptr<Node> kNoNode;
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  if (impl_->tracks_base && impl_->view_version != version()) refresh_view_history(*this);
   return impl_->autograd ? impl_->autograd->grad_fn : kNoNode;
 }
 
@@ -80,6 +82,8 @@ Tensor make_tensor(StoragePtr storage, const Shape& sizes, const Shape& strides,
 Tensor make_view(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset) {
   Tensor v = make_tensor(base.storage(), sizes, strides, offset, base.dtype());
   v->view_base = base.view_base().defined() ? base.view_base() : base;
+  v->tracks_base = GradMode::is_enabled();
+  v->view_version = base.version();
   return v;
 }
 

@@ -107,6 +107,11 @@ class TensorImpl {
   bool wrapped_number = false;
   std::shared_ptr<AutogradMeta> autograd;
   Tensor view_base;
+  /// A view made by a view op with grad mode on: its history follows its base's. When the
+  /// storage version moved since `view_version` (some write through the base or another view),
+  /// grad_fn() first replays the view off the base's current history; see Note [Stale views].
+  bool tracks_base = false;
+  uint64_t view_version = 0;
 
   /// Recomputes numel and the contiguity flag after the geometry changed.
   void refresh_geometry();
@@ -151,9 +156,10 @@ inline char* Tensor::data_ptr() const {
 }
 inline AutogradMeta* Tensor::autograd_meta() const { return impl_->autograd.get(); }
 inline bool Tensor::requires_grad() const {
+  if (impl_->tracks_base && impl_->view_version != version()) grad_fn();  // refreshes the history
   return impl_->autograd && impl_->autograd->requires_grad;
 }
-inline bool Tensor::is_leaf() const { return !impl_->autograd || !impl_->autograd->grad_fn; }
+inline bool Tensor::is_leaf() const { return !grad_fn(); }
 inline uint32_t Tensor::output_nr() const {
   return impl_->autograd ? impl_->autograd->output_nr : 0;
 }

@@ -3,6 +3,7 @@
 #include "autograd/inplace.h"
 #include "autograd/node.h"
 #include "ops/elementwise.h"
+#include "ops/factory.h"
 #include "ops/view.h"
 
 namespace ember {
@@ -29,6 +30,7 @@ void check_inplace(const Tensor& self, const char* op) {
                 "operation.");
 }
 
+// The overwritten value's gradient is zeros, not none, as in PyTorch (a leaf's .grad is zeros).
 Tensor& copy_(Tensor& self, const Tensor& src) {
   check_inplace(self, "copy_");
   EMBER_CHECK(broadcast_shapes(self.sizes(), src.sizes(), "copy_") == self.sizes(), "[copy_] source of shape ",
@@ -39,7 +41,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
     Shape src_sizes = src.sizes();
     DType src_dtype = src.dtype();
     record_inplace(self, "CopyBackwards", {self, src}, {}, [src_sizes, src_dtype](const TensorList& g, const TensorList&) {
-      return TensorList{Tensor(), to_dtype(sum_to(g[0], src_sizes), src_dtype)};
+      return TensorList{zeros_like(g[0]), to_dtype(sum_to(g[0], src_sizes), src_dtype)};
     });
   }
   return self;
@@ -50,8 +52,8 @@ Tensor& fill_(Tensor& self, const Scalar& value) {
   fill_kernel(self.device(), self, value);
   self.bump_version();
   if (should_record({&self}))
-    record_inplace(self, "FillBackward0", {self}, {}, [](const TensorList&, const TensorList&) {
-      return TensorList{Tensor()};
+    record_inplace(self, "FillBackward0", {self}, {}, [](const TensorList& g, const TensorList&) {
+      return TensorList{zeros_like(g[0])};
     });
   return self;
 }

@@ -708,7 +708,11 @@ static Tensor& inplace(Tensor& self, const char* name, DType result, std::initia
   Tensor r = to_dtype(out_of_place(clone(self)), self.dtype());
   copy_kernel(self.device(), self, r);
   self.bump_version();
-  rebase_history(self, r.grad_fn());
+  // Computed in a wider dtype, the op's node sits behind the cast back to self's dtype.
+  if (result == self.dtype())
+    rebase_history(self, r.grad_fn());
+  else
+    rebase_history_through(self, gradient_edge(r));
   return self;
 }
 

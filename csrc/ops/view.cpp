@@ -12,19 +12,38 @@
 
 namespace ember {
 
+// Not a view for autograd: writing into a detached tensor leaves the original's history alone.
 Tensor detach(const Tensor& self) {
-  Tensor out = make_tensor(self.storage(), self.sizes(), self.strides(), self.storage_offset(),
-                           self.dtype());
-  out->view_base = self.view_base();
-  return out;
+  return make_tensor(self.storage(), self.sizes(), self.strides(), self.storage_offset(),
+                     self.dtype());
 }
 
 Tensor& detach_(Tensor& self) {
+  EMBER_CHECK(!self.view_base().defined(), "Can't detach views in-place. Use detach() instead.");
   if (AutogradMeta* meta = self.autograd_meta()) {
     meta->grad_fn.reset();
     meta->requires_grad = false;
     meta->output_nr = 0;
   }
+  return self;
+}
+
+// The version moves, as in PyTorch, so other views of this memory replay their history off the
+// new geometry (Note [Stale views]).
+Tensor& become_view(Tensor& self, const Tensor& view, const char* op) {
+  EMBER_CHECK(!(GradMode::is_enabled() && self.requires_grad() && self.is_leaf()),
+              "a leaf Variable that requires grad is being used in an in-place operation (", op, ")");
+  std::shared_ptr<Node> fn = view.grad_fn();  // before the bump, which would make it stale
+  self->sizes = view.sizes();
+  self->strides = view.strides();
+  self->refresh_geometry();
+  self.bump_version();
+  if (fn) {
+    AutogradMeta& meta = self.ensure_autograd_meta();
+    meta.grad_fn = std::move(fn);
+    meta.output_nr = 0;
+  }
+  self->view_version = self.version();
   return self;
 }
 

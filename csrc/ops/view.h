@@ -32,6 +32,9 @@ Tensor t(const Tensor& self);
 Tensor squeeze(const Tensor& self);
 Tensor squeeze(const Tensor& self, const Shape& dims);
 Tensor unsqueeze(const Tensor& self, int64_t dim);
+/// The in-place view ops (x.t_(), x.unsqueeze_(0), ...): self takes the geometry and the history
+/// of `view`, the out-of-place op applied to self. `op` names it in errors.
+Tensor& become_view(Tensor& self, const Tensor& view, const char* op);
 Tensor select(const Tensor& self, int64_t dim, int64_t index);
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
 /// self[start:end:step] along dim (start/end clamped as Python slices are).

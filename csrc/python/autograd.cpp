@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "autograd/engine.h"
+#include "autograd/inplace.h"
 #include "ops/ops.h"
 #include "python/bindings.h"
 
@@ -125,6 +126,7 @@ struct FunctionCtx {
   py::tuple needs_input_grad;
   TensorList to_save;            // until apply() turns them into the node's SavedTensors
   TensorList non_differentiable; // until apply() has wrapped the outputs
+  TensorList dirty;              // inputs forward wrote in place (mark_dirty)
   bool materialize_grads = true;
   bool has_node = false;
   std::weak_ptr<PyFunctionNode> node;
@@ -232,6 +234,27 @@ int index_of(const TensorList& list, const Tensor& t) {
   return -1;
 }
 
+/// mark_dirty's rules (PyTorch's): every dirty tensor is returned; a dirty leaf that requires
+/// grad is an error, as for any in-place op; the write bumps each dirty tensor's version.
+void check_dirty(const TensorList& dirty, const TensorList& inputs, const TensorList& outputs) {
+  for (const Tensor& t : dirty) {
+    EMBER_CHECK(contains(outputs, t), "Some elements marked as dirty during the forward method were "
+                "not returned as output. The inputs that are modified inplace must all be outputs of "
+                "the Function.");
+    EMBER_CHECK(!(GradMode::is_enabled() && t.is_leaf() && t.requires_grad()),
+                "a leaf Variable that requires grad has been used in an in-place operation.");
+    const Tensor& base = t.view_base();
+    EMBER_CHECK(!(GradMode::is_enabled() && base.defined() && base.is_leaf() && base.requires_grad()),
+                "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    if (!contains(inputs, t) &&
+        PyErr_WarnEx(PyExc_UserWarning, "ctx.mark_dirty() received a tensor that was not an input. "
+                     "Only input Tensors that have been mutated should be passed to "
+                     "ctx.mark_dirty().", 1) < 0)
+      throw py::error_already_set();
+    t.bump_version();
+  }
+}
+
 /// Function.apply: runs cls.forward without recording and, when some input requires grad,
 /// makes a PyFunctionNode the grad_fn of the tensor outputs. `setup_context`: forward takes no
 /// ctx and cls.setup_context(ctx, inputs, output) fills it (PyTorch 2 style).
@@ -270,17 +293,19 @@ py::object function_apply(py::object cls, py::tuple args, bool setup_context) {
   py::list items = is_tuple ? py::list(result) : py::list(py::make_tuple(result));
 
   // Tensor outputs, each a fresh alias when forward returned an input or a tensor with history
-  // of its own, so that attaching the new grad_fn changes nothing the caller already holds.
+  // of its own, so that attaching the new grad_fn changes nothing the caller already holds. A
+  // dirty input is returned as itself: it was written in place, so its history moves to the node.
   TensorList originals, outputs;
   std::vector<size_t> position;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!py::isinstance<TensorImpl>(items[i])) continue;
     Tensor t = items[i].cast<Tensor>();
     originals.push_back(t);
-    if (contains(inputs, t) || t.requires_grad()) t = detach(t);
+    if (!contains(ctx.dirty, t) && (contains(inputs, t) || t.requires_grad())) t = detach(t);
     outputs.push_back(t);
     position.push_back(i);
   }
+  check_dirty(ctx.dirty, inputs, originals);
 
   if (executable) {
     auto node = std::make_shared<PyFunctionNode>(cls, ctx_obj, std::move(edge_of_arg), position,
@@ -292,14 +317,20 @@ py::object function_apply(py::object cls, py::tuple args, bool setup_context) {
       Tensor& out = outputs[k];
       node->outputs.push_back({out.sizes(), out.dtype(), out.device()});
       if (contains(ctx.non_differentiable, originals[k]) || !is_floating(out.dtype())) continue;
+      if (contains(ctx.dirty, out)) {
+        rebase_history_through(out, Edge{node, static_cast<uint32_t>(k)});
+        continue;
+      }
       AutogradMeta& meta = out.ensure_autograd_meta();
       meta.requires_grad = true;
       meta.grad_fn = node;
       meta.output_nr = static_cast<uint32_t>(k);
     }
-    // Saved outputs are kept without their grad_fn (SavedTensor), so the node never owns them.
+    // Saved outputs are kept without their grad_fn (SavedTensor), so the node never owns them;
+    // a dirty input is an output too.
     for (const Tensor& t : ctx.to_save) {
-      int k = t.defined() && !contains(inputs, t) ? index_of(originals, t) : -1;
+      bool output = t.defined() && (!contains(inputs, t) || contains(ctx.dirty, t));
+      int k = output ? index_of(originals, t) : -1;
       node->saved.push_back(k >= 0 ? save_output(outputs[k], k) : save(t));
     }
     ctx.to_save.clear();
@@ -307,6 +338,7 @@ py::object function_apply(py::object cls, py::tuple args, bool setup_context) {
     ctx.node = node;
   }
   ctx.non_differentiable.clear();
+  ctx.dirty.clear();
 
   for (size_t k = 0; k < outputs.size(); ++k) items[position[k]] = py::cast(outputs[k]);
   return is_tuple ? py::object(py::tuple(items)) : py::object(items[0]);
@@ -326,6 +358,14 @@ void init_function(py::module_& m) {
       .def_property_readonly("needs_input_grad", [](const FunctionCtx& c) { return c.needs_input_grad; })
       .def("mark_non_differentiable", [](FunctionCtx& c, py::args tensors) {
         for (py::handle h : tensors) c.non_differentiable.push_back(h.cast<Tensor>());
+      })
+      .def("mark_dirty", [](FunctionCtx& c, py::args tensors) {
+        c.dirty.clear();
+        for (size_t i = 0; i < tensors.size(); ++i) {
+          EMBER_CHECK(py::isinstance<TensorImpl>(tensors[i]), "mark_dirty can only accept variables, "
+                      "but argument ", i, " is of type ", Py_TYPE(tensors[i].ptr())->tp_name);
+          c.dirty.push_back(tensors[i].cast<Tensor>());
+        }
       })
       .def("set_materialize_grads", [](FunctionCtx& c, bool value) { c.materialize_grads = value; },
            py::arg("value"));
@@ -382,6 +422,9 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       })
       .def_property_readonly("grad_fn", [](const Tensor& t) { return t.grad_fn(); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t.is_leaf(); })
+      .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
+      .def_property_readonly("_base", [](const Tensor& t) { return tensor_or_none(t.view_base()); })
+      .def("_is_view", [](const Tensor& t) { return t.view_base().defined(); })
       .def_property_readonly("retains_grad", [](const Tensor& t) {
         return t.autograd_meta() && t.autograd_meta()->retains_grad;
       })
@@ -393,6 +436,9 @@ void init_autograd(py::module_& m, TensorClass& cls) {
                       t->offset = src.storage_offset();
                       t->dtype = src.dtype();
                       t->refresh_geometry();
+                      // New memory: no longer a view of the old base (Note [Stale views]).
+                      t->view_base = Tensor();
+                      t->tracks_base = false;
                     })
       .def("detach", &detach)
       .def("detach_", [](Tensor& t) { return detach_(t); })

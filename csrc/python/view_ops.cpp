@@ -23,6 +23,19 @@ void init_view_ops(py::module_& m, TensorClass& cls) {
         EMBER_CHECK(t.dim() >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got ", t.dim(), "-D tensor.");
         return transpose(t, -2, -1);
       });
+  cls.def("t_", [](Tensor& t) { return become_view(t, ember::t(t), "t_"); })
+      .def("transpose_", [](Tensor& t, int64_t d0, int64_t d1) {
+        return become_view(t, transpose(t, d0, d1), "transpose_");
+      }, py::arg("dim0"), py::arg("dim1"))
+      .def("swapaxes_", [](Tensor& t, int64_t d0, int64_t d1) {
+        return become_view(t, transpose(t, d0, d1), "swapaxes_");
+      }, py::arg("axis0"), py::arg("axis1"))
+      .def("unsqueeze_", [](Tensor& t, int64_t dim) {
+        return become_view(t, unsqueeze(t, dim), "unsqueeze_");
+      }, py::arg("dim"))
+      .def("squeeze_", [](Tensor& t, py::object dim) {
+        return become_view(t, dim.is_none() ? squeeze(t) : squeeze(t, dim.cast<Shape>()), "squeeze_");
+      }, py::arg("dim") = py::none());
   m.def("reshape", &reshape, py::arg("input"), py::arg("shape"));
   m.def("permute", &permute, py::arg("input"), py::arg("dims"));
   m.def("broadcast_to", &expand, py::arg("input"), py::arg("size"));

@@ -17,7 +17,8 @@ class Function:
     """Base class of custom autograd ops.
 
     forward(ctx, *args) computes the outputs (no graph is recorded inside); it may call
-    ctx.save_for_backward(*tensors), ctx.mark_non_differentiable(*outputs) and
+    ctx.save_for_backward(*tensors), ctx.mark_dirty(*inputs_it_wrote_in_place) (each must be
+    returned; its history moves onto this op), ctx.mark_non_differentiable(*outputs) and
     ctx.set_materialize_grads(False), and set any attribute on ctx. backward(ctx, *grad_outputs)
     returns one gradient (or None) per forward argument. Alternatively forward(*args) takes no ctx
     and setup_context(ctx, inputs, output) fills it.
