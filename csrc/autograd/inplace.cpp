@@ -41,13 +41,28 @@ TensorList CopySlices::apply(TensorList&& grads) {
   return res;
 }
 
+// retain_grad follows the tensor to its new node, as in PyTorch (register_hook's hooks stay put).
+static void move_retain_grad_hooks(Node& from, uint32_t output_nr, Node& to) {
+  auto& hooks = from.retain_grad_hooks;
+  for (auto it = hooks.begin(); it != hooks.end();) {
+    if (it->first != output_nr) {
+      ++it;
+      continue;
+    }
+    to.retain_grad_hooks.emplace_back(0, std::move(it->second));
+    it = hooks.erase(it);
+  }
+}
+
 // The view's history as an as_strided of its base's current history.
 static void replay_view(const Tensor& view) {
   const Tensor& base = view.view_base();
   GradModeGuard enabled(true);
   Tensor fresh = as_strided(base, view.sizes(), view.strides(), view.storage_offset());
   AutogradMeta& meta = const_cast<Tensor&>(view).ensure_autograd_meta();
+  std::shared_ptr<Node> old = std::move(meta.grad_fn);
   meta.grad_fn = fresh.grad_fn();
+  if (meta.retains_grad && old) move_retain_grad_hooks(*old, meta.output_nr, *meta.grad_fn);
   meta.output_nr = 0;
   meta.requires_grad = true;
   view->view_version = view.version();

@@ -417,3 +417,20 @@ def test_view_introspection_matches_torch():
         before = a._version
         v.add_(1)
         assert a._version == v._version == before + 1
+
+
+@requires_torch
+def test_stale_view_keeps_retain_grad_but_not_its_hooks():
+    def scenario(T):
+        fired = []
+        a = T.ones(3, 3, requires_grad=True)
+        b = a.clone()
+        v2 = b[:, 0]
+        v2.register_hook(fired.append)
+        v2.retain_grad()
+        b[0].mul_(2)
+        (v2 * 3).sum().backward()
+        assert fired == []
+        return [v2.grad, a.grad]
+
+    compare_with_torch(scenario)
