@@ -1,13 +1,15 @@
 // CPU convolution: im2col + the packed gemm over a block of samples at once. The columns of a
 // block's samples sit side by side in one [C/g*kh*kw, nb*OH*OW] matrix, so each of the three
 // kernels runs one large gemm per block and group (the weight packed once, the gemm's own threads
-// splitting it) instead of one small gemm per sample; im2col, col2im and the reshuffles around the
-// gemm run in parallel over samples. Every output element is summed in an order fixed by the shapes
-// alone, so results are the same bit for bit for any thread count. A 1x1, stride-1, unpadded
-// kernel needs no columns for the forward and input-gradient products: the input plane already is
-// the column matrix. F.unfold and F.fold are im2col and col2im over whole samples. All tensors
-// arrive contiguous (the ops make them so).
+// splitting it) instead of one small gemm per sample. Blocks are sized to stay in L2; given enough
+// of them, threads take whole blocks, else each step of a block runs in parallel over samples.
+// Every output element is summed in an order fixed by the shapes alone, so results are the same
+// bit for bit for any thread count. A 1x1, stride-1, unpadded kernel needs no columns for the
+// forward and input-gradient products: the input plane already is the column matrix. F.unfold and
+// F.fold are im2col and col2im over whole samples. All tensors arrive contiguous (the ops make them
+// so).
 #include <algorithm>
+#include <memory>
 
 #include "core/parallel.h"
 #include "cpu/gemm.h"
@@ -39,7 +41,9 @@ struct ConvGeom {
   }
   // Samples per block: the block's columns (~256 KiB of floats) stay in L2 from im2col through the
   // gemm's packing, and a large batch never materialises all its columns at once.
-  int64_t block() const { return std::clamp<int64_t>((int64_t(1) << 16) / std::max<int64_t>(1, Kc * L), 1, N); }
+  int64_t block() const {
+    return std::max<int64_t>(1, std::min<int64_t>(N, (int64_t(1) << 16) / std::max<int64_t>(1, Kc * L)));
+  }
 };
 
 // Samples per parallel chunk of a per-sample loop touching `per_sample` elements each.
@@ -133,24 +137,36 @@ void block_planes(T* y, const ConvGeom& g, int64_t n0, int64_t nb, int64_t gr, T
   });
 }
 
+// A thread's column and plane buffers, reused across its blocks (uninitialised: always written first).
 template <typename T>
-T* scratch_data(Tensor& t, int64_t n, const Tensor& like) {
-  if (!t.defined() || t.numel() < n) t = empty({n}, like.dtype(), like.device());
-  return t.data<T>();
+struct Scratch {
+  std::unique_ptr<T[]> cols, planes;
+  Scratch(const ConvGeom& g, int64_t nbmax)
+      : cols(new T[g.Kc * nbmax * g.L]), planes(new T[g.Og * nbmax * g.L]) {}
+};
+
+// Runs fn(block, n0, nb, scratch) for each block of samples. With at least two blocks per thread the
+// blocks run in parallel (and every step inside a block runs inline); otherwise they run in turn
+// and each step parallelises itself. Either way each output element is computed the same way.
+template <typename T, typename F>
+void for_each_block(const ConvGeom& g, const F& fn) {
+  const int64_t nbmax = g.block(), blocks = (g.N + nbmax - 1) / nbmax;
+  const int64_t grain = blocks >= 2 * get_num_threads() ? 1 : std::max<int64_t>(blocks, 1);
+  parallel_for(0, blocks, grain, [&](int64_t b0, int64_t b1) {
+    Scratch<T> scratch(g, nbmax);
+    for (int64_t b = b0; b < b1; ++b) fn(b, b * nbmax, std::min(nbmax, g.N - b * nbmax), scratch);
+  });
 }
 
 void conv2d_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                 const ConvArgs& a) {
   ConvGeom g(in, weight, out, a);
-  const int64_t nbmax = g.block();
-  Tensor cols_buf, prod_buf;
   dispatch_numeric(in.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = in.data<T>();
     const T* w = weight.data<T>();
     T* y = out.data<T>();
-    for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
-      const int64_t nb = std::min(nbmax, g.N - n0);
+    for_each_block<T>(g, [&](int64_t, int64_t n0, int64_t nb, Scratch<T>& s) {
       for (int64_t gr = 0; gr < g.groups; ++gr) {
         const T* wg = w + gr * g.Og * g.Kc;
         if (g.direct) {  // each sample's plane is its column matrix: multiply straight into y
@@ -159,13 +175,12 @@ void conv2d_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const
                     y + (n * g.O + gr * g.Og) * g.L, g.L, 1);
           continue;
         }
-        T* cols = scratch_data<T>(cols_buf, g.Kc * nb * g.L, in);
-        T* prod = scratch_data<T>(prod_buf, g.Og * nb * g.L, in);
-        block_im2col(x, g, a, n0, nb, gr, cols);
-        gemm<T>(g.Og, nb * g.L, g.Kc, T(1), wg, g.Kc, 1, cols, nb * g.L, 1, T(0), prod, nb * g.L, 1);
-        block_planes(y, g, n0, nb, gr, prod, false);
+        block_im2col(x, g, a, n0, nb, gr, s.cols.get());
+        gemm<T>(g.Og, nb * g.L, g.Kc, T(1), wg, g.Kc, 1, s.cols.get(), nb * g.L, 1, T(0), s.planes.get(),
+                nb * g.L, 1);
+        block_planes(y, g, n0, nb, gr, s.planes.get(), false);
       }
-    }
+    });
     if (bias.defined()) {
       const T* b = bias.data<T>();
       parallel_for(0, g.N, sample_grain(g.O * g.L), [&](int64_t n0, int64_t n1) {
@@ -183,15 +198,12 @@ void conv2d_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const
 void conv2d_backward_input_cpu(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
                                const ConvArgs& a) {
   ConvGeom g(grad_in, weight, grad_out, a);
-  const int64_t nbmax = g.block();
-  Tensor cols_buf, planes_buf;
   dispatch_numeric(grad_in.dtype(), "conv2d_backward_input", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* gy = grad_out.data<T>();
     const T* w = weight.data<T>();
     T* gx = grad_in.data<T>();
-    for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
-      const int64_t nb = std::min(nbmax, g.N - n0);
+    for_each_block<T>(g, [&](int64_t, int64_t n0, int64_t nb, Scratch<T>& s) {
       for (int64_t gr = 0; gr < g.groups; ++gr) {
         const T* wg = w + gr * g.Og * g.Kc;
         if (g.direct) {
@@ -200,43 +212,43 @@ void conv2d_backward_input_cpu(const Tensor& grad_in, const Tensor& grad_out, co
                     gx + (n * g.C + gr * g.p.C) * g.HW, g.L, 1);
           continue;
         }
-        T* planes = scratch_data<T>(planes_buf, g.Og * nb * g.L, grad_in);
-        T* cols = scratch_data<T>(cols_buf, g.Kc * nb * g.L, grad_in);
-        block_planes(gy, g, n0, nb, gr, planes, true);
-        gemm<T>(g.Kc, nb * g.L, g.Og, T(1), wg, 1, g.Kc, planes, nb * g.L, 1, T(0), cols, nb * g.L, 1);
+        T* cols = s.cols.get();
+        block_planes(gy, g, n0, nb, gr, s.planes.get(), true);
+        gemm<T>(g.Kc, nb * g.L, g.Og, T(1), wg, 1, g.Kc, s.planes.get(), nb * g.L, 1, T(0), cols, nb * g.L, 1);
         parallel_for(0, nb, sample_grain(g.Kc * g.L), [&](int64_t s0, int64_t s1) {
-          for (int64_t s = s0; s < s1; ++s)
-            col2im(cols + s * g.L, nb * g.L, g.p, a, gx + ((n0 + s) * g.C + gr * g.p.C) * g.HW);
+          for (int64_t i = s0; i < s1; ++i)
+            col2im(cols + i * g.L, nb * g.L, g.p, a, gx + ((n0 + i) * g.C + gr * g.p.C) * g.HW);
         });
       }
-    }
+    });
   });
 }
 
 // grad_W_g = sum over blocks of grad_out[block, g] (Og x nb*L) @ cols(block)^T: one gemm per block
-// whose reduction runs over the block's samples and pixels together.
+// whose reduction runs over the block's samples and pixels together. Block b > 0 writes its own
+// partial sum, and the partials are added to block 0's in block order, whichever threads ran them.
 void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
                                 const ConvArgs& a) {
   ConvGeom g(in, grad_weight, grad_out, a);
-  const int64_t nbmax = g.block();
-  Tensor cols_buf, planes_buf;
   dispatch_numeric(in.dtype(), "conv2d_backward_weight", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* gy = grad_out.data<T>();
     const T* x = in.data<T>();
     T* gw = grad_weight.data<T>();
-    if (g.N == 0) std::fill(gw, gw + g.O * g.Kc, T(0));
-    for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
-      const int64_t nb = std::min(nbmax, g.N - n0);
+    const int64_t wsize = g.O * g.Kc, nbmax = g.block(), blocks = (g.N + nbmax - 1) / nbmax;
+    std::fill(gw, gw + wsize, T(0));  // stays zero for an empty batch
+    std::unique_ptr<T[]> partial(new T[std::max<int64_t>(blocks - 1, 0) * wsize]);
+    for_each_block<T>(g, [&](int64_t b, int64_t n0, int64_t nb, Scratch<T>& s) {
+      T* acc = b == 0 ? gw : partial.get() + (b - 1) * wsize;
       for (int64_t gr = 0; gr < g.groups; ++gr) {
-        T* planes = scratch_data<T>(planes_buf, g.Og * nb * g.L, in);
-        T* cols = scratch_data<T>(cols_buf, g.Kc * nb * g.L, in);
-        block_planes(gy, g, n0, nb, gr, planes, true);
-        block_im2col(x, g, a, n0, nb, gr, cols);
-        gemm<T>(g.Og, g.Kc, nb * g.L, T(1), planes, nb * g.L, 1, cols, 1, nb * g.L, T(n0 == 0 ? 0 : 1),
-                gw + gr * g.Og * g.Kc, g.Kc, 1);
+        block_planes(gy, g, n0, nb, gr, s.planes.get(), true);
+        block_im2col(x, g, a, n0, nb, gr, s.cols.get());
+        gemm<T>(g.Og, g.Kc, nb * g.L, T(1), s.planes.get(), nb * g.L, 1, s.cols.get(), 1, nb * g.L, T(0),
+                acc + gr * g.Og * g.Kc, g.Kc, 1);
       }
-    }
+    });
+    for (int64_t b = 1; b < blocks; ++b)
+      for (int64_t i = 0; i < wsize; ++i) gw[i] += partial[(b - 1) * wsize + i];
   });
 }
 
