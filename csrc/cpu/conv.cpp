@@ -41,7 +41,10 @@ struct ConvGeom {
   }
   // Samples per block: the block's columns (~256 KiB of floats) stay in L2 from im2col through the
   // gemm's packing, and a large batch never materialises all its columns at once.
+  // A sample with 256 or more output pixels is a wide enough product alone: blocks of one sample,
+  // whose [Og, L] output planes the gemm reads and writes in place.
   int64_t block() const {
+    if (L >= 256) return 1;
     return std::max<int64_t>(1, std::min<int64_t>(N, (int64_t(1) << 16) / std::max<int64_t>(1, Kc * L)));
   }
 };
@@ -176,9 +179,9 @@ void conv2d_cpu(const Tensor& out, const Tensor& in, const Tensor& weight, const
           continue;
         }
         block_im2col(x, g, a, n0, nb, gr, s.cols.get());
-        gemm<T>(g.Og, nb * g.L, g.Kc, T(1), wg, g.Kc, 1, s.cols.get(), nb * g.L, 1, T(0), s.planes.get(),
-                nb * g.L, 1);
-        block_planes(y, g, n0, nb, gr, s.planes.get(), false);
+        T* planes = nb == 1 ? y + (n0 * g.O + gr * g.Og) * g.L : s.planes.get();
+        gemm<T>(g.Og, nb * g.L, g.Kc, T(1), wg, g.Kc, 1, s.cols.get(), nb * g.L, 1, T(0), planes, nb * g.L, 1);
+        if (nb > 1) block_planes(y, g, n0, nb, gr, planes, false);
       }
     });
     if (bias.defined()) {
@@ -213,8 +216,9 @@ void conv2d_backward_input_cpu(const Tensor& grad_in, const Tensor& grad_out, co
           continue;
         }
         T* cols = s.cols.get();
-        block_planes(gy, g, n0, nb, gr, s.planes.get(), true);
-        gemm<T>(g.Kc, nb * g.L, g.Og, T(1), wg, 1, g.Kc, s.planes.get(), nb * g.L, 1, T(0), cols, nb * g.L, 1);
+        T* planes = nb == 1 ? gy + (n0 * g.O + gr * g.Og) * g.L : s.planes.get();
+        if (nb > 1) block_planes(gy, g, n0, nb, gr, planes, true);
+        gemm<T>(g.Kc, nb * g.L, g.Og, T(1), wg, 1, g.Kc, planes, nb * g.L, 1, T(0), cols, nb * g.L, 1);
         parallel_for(0, nb, sample_grain(g.Kc * g.L), [&](int64_t s0, int64_t s1) {
           for (int64_t i = s0; i < s1; ++i)
             col2im(cols + i * g.L, nb * g.L, g.p, a, gx + ((n0 + i) * g.C + gr * g.p.C) * g.HW);
@@ -241,9 +245,10 @@ void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_ou
     for_each_block<T>(g, [&](int64_t b, int64_t n0, int64_t nb, Scratch<T>& s) {
       T* acc = b == 0 ? gw : partial.get() + (b - 1) * wsize;
       for (int64_t gr = 0; gr < g.groups; ++gr) {
-        block_planes(gy, g, n0, nb, gr, s.planes.get(), true);
+        T* planes = nb == 1 ? gy + (n0 * g.O + gr * g.Og) * g.L : s.planes.get();
+        if (nb > 1) block_planes(gy, g, n0, nb, gr, planes, true);
         block_im2col(x, g, a, n0, nb, gr, s.cols.get());
-        gemm<T>(g.Og, g.Kc, nb * g.L, T(1), s.planes.get(), nb * g.L, 1, s.cols.get(), 1, nb * g.L, T(0),
+        gemm<T>(g.Og, g.Kc, nb * g.L, T(1), planes, nb * g.L, 1, s.cols.get(), 1, nb * g.L, T(0),
                 acc + gr * g.Og * g.Kc, g.Kc, 1);
       }
     });
