@@ -13,11 +13,11 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "EMBER
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 try:
     import torch
@@ -33,24 +33,6 @@ CASES = [
     ("LeNet-5 conv2 6->16 5x5 14x14", (64, 6, 14, 14), 16, 5, 0),
     ("CIFAR 3->64 3x3 p1 32x32", (64, 3, 32, 32), 64, 3, 1),
 ]
-
-
-def per_call_seconds(fn, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
-
-
-def interleaved_best(peers, calls, repeats):
-    """Best seconds per call of each peer's fn, the peers' samples taken in turn."""
-    for fn in peers.values():  # warm up: first-call costs, caches, allocator pools
-        per_call_seconds(fn, max(1, calls // 4))
-    samples = {name: [] for name in peers}
-    for _ in range(repeats):
-        for name, fn in peers.items():
-            samples[name].append(per_call_seconds(fn, calls))
-    return {name: min(s) for name, s in samples.items()}
 
 
 def make_peers(shape, out_ch, k, pad, mode):
@@ -91,7 +73,7 @@ def main():
         for label, shape, out_ch, k, pad in CASES:
             for mode in modes:
                 peers = make_peers(shape, out_ch, k, pad, mode)
-                t = interleaved_best(peers, 20, repeats)
+                t = interleaved(peers, 20, repeats, statistic=min)
                 ratio = f"ember/torch {t['ember'] / t['torch']:5.2f}" if "torch" in t else ""
                 torch_ms = f"{t['torch'] * 1e3:8.3f}" if "torch" in t else "     n/a"
                 print(f"{threads}T  {label:<32} {mode:<10}  ember {t['ember'] * 1e3:8.3f}  torch {torch_ms}  "

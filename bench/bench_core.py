@@ -13,12 +13,11 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "EMBER
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 try:
     import torch
@@ -29,24 +28,6 @@ try:
     from threadpoolctl import threadpool_info, threadpool_limits
 except ImportError:
     threadpool_info = threadpool_limits = None
-
-
-def per_call_seconds(fn, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
-
-
-def interleaved(peers, calls, repeats):
-    """Median seconds per call of each peer's fn, the peers' repeats taken in turn."""
-    for fn in peers.values():  # warm up: first-call costs, caches, allocator pools
-        per_call_seconds(fn, max(1, calls // 10))
-    samples = {name: [] for name in peers}
-    for _ in range(repeats):
-        for name, fn in peers.items():
-            samples[name].append(per_call_seconds(fn, calls))
-    return {name: statistics.median(s) for name, s in samples.items()}
 
 
 def report(label, unit, values, faster_when):
