@@ -270,6 +270,17 @@ def test_dead_worker_and_timeout_raise(monkeypatch):
         list(DataLoader(Sleeps(), num_workers=1, timeout=0.5))
 
 
+def test_prefetch_factor_must_be_positive():
+    with pytest.raises(ValueError, match="prefetch_factor should be a positive integer, but got 0"):
+        DataLoader(range(3), num_workers=1, prefetch_factor=0)
+
+
+def test_persistent_iterable_workers_restart_their_pass_each_epoch():
+    loader = DataLoader(Ranges(), batch_size=2, num_workers=2, persistent_workers=True)
+    epochs = [[b.tolist() for b in loader] for _ in range(2)]
+    assert epochs[0] == epochs[1] == [[0, 1], [10, 11], [2], [12]]
+
+
 def test_persistent_workers_survive_epochs_and_early_exits():
     loader = DataLoader(WhoLoads(), batch_size=3, num_workers=2, persistent_workers=True)
     pids = [{int(b[2][0]) for b in loader} for _ in range(2)]

@@ -308,6 +308,16 @@ def test_implementation_option_errors_match_torch(make):
     assert str(ours.value).split(":")[0] == str(theirs.value).split(":")[0]
 
 
+def test_differentiable_step_on_a_non_leaf_is_refused():
+    base = ember.ones(2, requires_grad=True)
+    p = base * 2
+    p.retain_grad()
+    p.grad = ember.ones(2)
+    opt = eoptim.SGD([p], lr=0.1, differentiable=True)
+    with pytest.raises(RuntimeError, match="differentiable=True: ember's optimizer steps are not recorded"):
+        opt.step()
+
+
 def test_step_hooks():
     p = ember.ones(2, dtype=ember.float64, requires_grad=True)
     p.grad = ember.ones(2, dtype=ember.float64)

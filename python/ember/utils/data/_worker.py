@@ -85,7 +85,7 @@ def worker_loop(spec, index_queue, result_queue, worker_id, num_workers, seed):
             spec.init_fn(worker_id)
     except Exception:
         init_error = ExceptionWrapper(worker_id)
-    iterators = {}  # epoch -> this worker's iterator over an IterableDataset
+    epoch_of_iterator, iterator = None, None  # this worker's pass over an IterableDataset
     while True:
         task = index_queue.get()
         if task is None:
@@ -96,9 +96,9 @@ def worker_loop(spec, index_queue, result_queue, worker_id, num_workers, seed):
         else:
             try:
                 if spec.iterable:
-                    if epoch not in iterators:
-                        iterators = {epoch: iter(spec.dataset)}
-                    data = _next_iterable_batch(iterators[epoch], spec)
+                    if epoch != epoch_of_iterator:
+                        epoch_of_iterator, iterator = epoch, iter(spec.dataset)
+                    data = _next_iterable_batch(iterator, spec)
                 elif spec.auto_batch:
                     data = spec.collate_fn([spec.dataset[i] for i in indices])
                 else:

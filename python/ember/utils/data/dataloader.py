@@ -1,5 +1,6 @@
 """DataLoader: batches of samples from a dataset, collated into tensors."""
 import collections.abc
+import itertools
 import multiprocessing
 import numbers
 import queue
@@ -189,7 +190,7 @@ class _WorkerPool:
         epoch, n_workers = self.epoch_number, len(self.processes)
         iterable = isinstance(loader.dataset, IterableDataset)
         if iterable:
-            task_indices = iter(lambda: None, object())  # one "next batch" request after another
+            task_indices = itertools.repeat(None)  # one "next batch" request after another
         elif loader.batch_sampler is not None:
             task_indices = iter(loader.batch_sampler)
         else:
