@@ -22,3 +22,7 @@ Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402
 from ember import utils, distributions, cuda  # noqa: F401,E402
 from ember.serialization import save, load  # noqa: F401,E402
+from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_precision,  # noqa: F401,E402
+                            get_num_interop_threads, set_num_interop_threads, set_warn_always,
+                            is_warn_always_enabled, typename, get_device, frombuffer)
+from ember._numeric import gradient, unravel_index  # noqa: F401,E402
