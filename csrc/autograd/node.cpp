@@ -141,6 +141,8 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   } else {
     add_(meta.grad, g);
   }
+  for (const Hook& hook : meta.post_accumulate_hooks)
+    EMBER_CHECK(!hook(variable_).defined(), "Tensor post accumulate grad hooks should return None.");
   return {};
 }
 

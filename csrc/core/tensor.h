@@ -88,6 +88,7 @@ struct AutogradMeta {
   bool requires_grad = false;
   bool retains_grad = false;
   std::vector<Hook> hooks;             // a leaf's hooks (a non-leaf's live on its grad_fn)
+  std::vector<Hook> post_accumulate_hooks;  // a leaf's, called with the leaf once .grad is updated
 };
 
 class TensorImpl {

@@ -76,13 +76,14 @@ struct RemovableHandle {
   uint64_t id;
 
   void remove() const {
-    if (auto meta = leaf.lock())
-      meta->hooks.erase(std::remove_if(meta->hooks.begin(), meta->hooks.end(),
-                                       [&](const Hook& h) { return has_id(h, id); }),
-                        meta->hooks.end());
+    auto matches = [&](const Hook& h) { return has_id(h, id); };
+    if (auto meta = leaf.lock()) {
+      for (std::vector<Hook>* hooks : {&meta->hooks, &meta->post_accumulate_hooks})
+        hooks->erase(std::remove_if(hooks->begin(), hooks->end(), matches), hooks->end());
+    }
     if (auto fn = node.lock())
       fn->pre_hooks.erase(std::remove_if(fn->pre_hooks.begin(), fn->pre_hooks.end(),
-                                         [&](const auto& p) { return has_id(p.second, id); }),
+                                         [&](const auto& p) { return matches(p.second); }),
                           fn->pre_hooks.end());
   }
 };
@@ -97,6 +98,16 @@ RemovableHandle register_hook(Tensor& t, py::function fn) {
     t.grad_fn()->pre_hooks.emplace_back(t.output_nr(), PyHook(std::move(fn), handle.id));
     handle.node = t.grad_fn();
   }
+  return handle;
+}
+
+/// The hook runs after the leaf's .grad has been updated by a backward pass (an optimizer can
+/// step that parameter right away), with the leaf as its argument.
+RemovableHandle register_post_accumulate_grad_hook(Tensor& t, py::function fn) {
+  EMBER_CHECK(t.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+  EMBER_CHECK(t.is_leaf(), "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  RemovableHandle handle{t->autograd, {}, g_next_hook_id++};
+  t.autograd_meta()->post_accumulate_hooks.push_back(PyHook(std::move(fn), handle.id));
   return handle;
 }
 
@@ -444,6 +455,8 @@ void init_autograd(py::module_& m, TensorClass& cls) {
       .def("detach_", [](Tensor& t) { return detach_(t); })
       .def("retain_grad", &retain_grad)
       .def("register_hook", &register_hook, py::arg("hook"))
+      .def("register_post_accumulate_grad_hook", &register_post_accumulate_grad_hook, py::arg("hook"))
+      .def_property_readonly("output_nr", [](const Tensor& t) { return t.output_nr(); })
       .def("backward", [](const Tensor& t, py::object gradient, std::optional<bool> retain_graph,
                           bool create_graph, py::object inputs) {
         backward({t}, gradient.is_none() ? TensorList{} : TensorList{gradient.cast<Tensor>()},

@@ -26,3 +26,4 @@ from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_pre
                             get_num_interop_threads, set_num_interop_threads, set_warn_always,
                             is_warn_always_enabled, typename, get_device, frombuffer)
 from ember._numeric import gradient, unravel_index  # noqa: F401,E402
+from ember._tensor_methods import addmv_  # noqa: F401,E402  (and the Tensor methods it attaches)
