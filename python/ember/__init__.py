@@ -27,3 +27,4 @@ from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_pre
                             is_warn_always_enabled, typename, get_device, frombuffer)
 from ember._numeric import gradient, unravel_index  # noqa: F401,E402
 from ember._tensor_methods import addmv_  # noqa: F401,E402  (and the Tensor methods it attaches)
+from ember._factories import empty_permuted  # noqa: F401,E402

@@ -156,3 +156,20 @@ def test_unravel_index_matches_torch():
         ember.unravel_index(ember.tensor([1]), (2, -2))
     with pytest.raises(RuntimeError, match="zero-size dim"):
         ember.unravel_index(ember.tensor([1]), (2, 0))
+
+
+@pytest.mark.parametrize("size,layout", [((2, 3, 5), (2, 0, 1)), ((4, 6), (1, 0)), ((3,), (0,)), ((), ())])
+def test_empty_permuted_strides_match_torch(size, layout):
+    ours = ember.empty_permuted(size, layout, dtype=ember.float64, requires_grad=True)
+    theirs = torch.empty_permuted(size, layout)
+    assert ours.shape == tuple(theirs.shape) and ours.stride() == theirs.stride()
+    assert ours.dtype == ember.float64 and ours.requires_grad and ours.is_leaf
+
+
+def test_empty_permuted_errors():
+    with pytest.raises(RuntimeError, match="Duplicate dim not allowed"):
+        ember.empty_permuted((2, 3), (0, 0))
+    with pytest.raises(RuntimeError, match=r"len\(size\) = 2 is not equal to len\(physical_layout\) = 1"):
+        ember.empty_permuted((2, 3), (0,))
+    with pytest.raises(IndexError, match="not a permutation"):
+        ember.empty_permuted((2, 3), (0, 2))
