@@ -12,4 +12,9 @@ bool cpu_has_avx2_fma();
 /// AVX2 kernels on an AVX-512 machine).
 bool cpu_use_avx512();
 
+/// Sets (or clears) flush-to-zero and denormals-are-zero for the calling thread's SSE/AVX math,
+/// as torch.set_flush_denormal: subnormal results and inputs become 0, which avoids the slow
+/// microcode path for them. Returns false where the CPU has no such mode (then nothing changes).
+bool set_flush_denormal(bool on);
+
 }  // namespace ember::cpu

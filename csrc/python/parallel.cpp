@@ -1,5 +1,7 @@
-// ember.set_num_threads / ember.get_num_threads: the size of the pool parallel_for runs on.
+// ember.set_num_threads / ember.get_num_threads: the size of the pool parallel_for runs on;
+// ember.set_flush_denormal: the calling thread's treatment of subnormal floats.
 #include "core/parallel.h"
+#include "cpu/cpu_features.h"
 #include "python/bindings.h"
 
 namespace py = pybind11;
@@ -16,6 +18,7 @@ void init_parallel(py::module_& m) {
     EMBER_CHECK(value > 0, "set_num_threads expects a positive integer");
     set_num_threads(static_cast<int>(std::min<long long>(value, 1024)));
   }, py::arg("int"));
+  m.def("set_flush_denormal", &cpu::set_flush_denormal, py::arg("mode"));
 }
 
 }  // namespace ember::python

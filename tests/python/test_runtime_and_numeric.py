@@ -173,3 +173,14 @@ def test_empty_permuted_errors():
         ember.empty_permuted((2, 3), (0,))
     with pytest.raises(IndexError, match="not a permutation"):
         ember.empty_permuted((2, 3), (0, 2))
+
+
+def test_set_flush_denormal_zeroes_subnormals_on_this_thread():
+    subnormal32 = np.array([1e-39], dtype=np.float32)
+    try:
+        assert ember.set_flush_denormal(True) is True
+        assert (ember.from_numpy(subnormal32) * 1.0).item() == 0.0
+        assert (ember.tensor([1e-320], dtype=ember.float64) * 1).item() == 0.0
+    finally:
+        assert ember.set_flush_denormal(False) is True
+    assert (ember.from_numpy(subnormal32) * 1.0).item() == pytest.approx(1e-39, rel=1e-6)
