@@ -1,5 +1,6 @@
 // ember.set_num_threads / ember.get_num_threads: the size of the pool parallel_for runs on;
-// ember.set_flush_denormal: the calling thread's treatment of subnormal floats.
+// ember.set_flush_denormal: the calling thread's treatment of subnormal floats; the SIMD level
+// the kernels dispatch to (ember.backends.cpu.get_cpu_capability).
 #include "core/parallel.h"
 #include "cpu/cpu_features.h"
 #include "python/bindings.h"
@@ -19,6 +20,9 @@ void init_parallel(py::module_& m) {
     set_num_threads(static_cast<int>(std::min<long long>(value, 1024)));
   }, py::arg("int"));
   m.def("set_flush_denormal", &cpu::set_flush_denormal, py::arg("mode"));
+  m.def("_cpu_capability", [] {
+    return cpu::cpu_use_avx512() ? "AVX512" : cpu::cpu_has_avx2_fma() ? "AVX2" : "DEFAULT";
+  });
 }
 
 }  // namespace ember::python

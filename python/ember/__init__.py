@@ -28,3 +28,5 @@ from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_pre
 from ember._numeric import gradient, unravel_index  # noqa: F401,E402
 from ember._tensor_methods import addmv_  # noqa: F401,E402  (and the Tensor methods it attaches)
 from ember._factories import empty_permuted  # noqa: F401,E402
+from ember import accelerator, backends, cpu, multiprocessing, random, testing, version  # noqa: F401,E402
+from ember.version import __version__  # noqa: F401,E402

@@ -1,0 +1,6 @@
+"""ember.backends.mkldnn: ember is built without oneDNN (MKL-DNN)."""
+
+
+def is_available():
+    return False
+
