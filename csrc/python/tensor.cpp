@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/gil.h"
@@ -114,14 +115,21 @@ static std::string type_string(const Tensor& t) {
   return str("ember.", t.device().is_cpu() ? "" : "cuda.", legacy_name(t.dtype()));
 }
 
-/// Tensor.type(): the legacy name; type(dtype) or type("ember.LongTensor"): a converted tensor.
+/// Tensor.type(): the legacy name; type(dtype), type(ember.LongTensor) or type("ember.LongTensor")
+/// (or "torch.LongTensor", as programs written for PyTorch spell it): a converted tensor.
 static py::object type_method(const Tensor& t, py::object dtype, bool non_blocking) {
   if (dtype.is_none()) return py::str(type_string(t));
   DType target;
   if (dtype_from_object(dtype, &target)) return py::cast(to_dtype(t, target));
+  // The legacy classes (ember.FloatTensor, ...) carry their dtype.
+  if (PyType_Check(dtype.ptr()) && py::hasattr(dtype, "dtype") && dtype_from_object(dtype.attr("dtype"), &target))
+    return py::cast(to_dtype(t, target));
   std::string name = py::str(dtype).cast<std::string>();
-  bool cuda = name.rfind("ember.cuda.", 0) == 0;
-  std::string base = name.substr(cuda ? 11 : name.rfind("ember.", 0) == 0 ? 6 : 0);
+  std::string base = name;
+  for (const char* prefix : {"ember.", "torch."})
+    if (base.rfind(prefix, 0) == 0) base = base.substr(std::strlen(prefix));
+  bool cuda = base.rfind("cuda.", 0) == 0;
+  if (cuda) base = base.substr(5);
   for (int i = 0; i < kNumDTypes; ++i)
     if (base == legacy_name(static_cast<DType>(i))) {
       Device dev = cuda ? Device{DeviceType::CUDA, 0} : Device{};

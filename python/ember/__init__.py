@@ -30,3 +30,4 @@ from ember._tensor_methods import addmv_  # noqa: F401,E402  (and the Tensor met
 from ember._factories import empty_permuted  # noqa: F401,E402
 from ember import accelerator, backends, cpu, multiprocessing, random, testing, version  # noqa: F401,E402
 from ember.version import __version__  # noqa: F401,E402
+from ember._compile import compile  # noqa: F401,E402,A001

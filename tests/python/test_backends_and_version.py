@@ -73,3 +73,33 @@ def test_fork_rng_restores_the_stream():
 def test_multiprocessing_is_the_standard_module():
     assert ember.multiprocessing.get_context is std_multiprocessing.get_context
     assert "spawn" in ember.multiprocessing.get_all_start_methods()
+
+
+def test_compile_returns_the_model_and_checks_its_arguments():
+    import pytest
+    model = ember.nn.Linear(2, 3)
+    assert ember.compile(model) is model
+    assert ember.compile(model, mode="max-autotune", fullgraph=True) is model
+
+    @ember.compile(dynamic=True)
+    def double(x):
+        return 2 * x
+
+    assert double(ember.ones(2)).tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="Unrecognized mode=fast"):
+        ember.compile(model, mode="fast")
+    with pytest.raises(RuntimeError, match="Either mode or options"):
+        ember.compile(model, mode="default", options={})
+    with pytest.raises(AssertionError, match="A callable function is expected"):
+        ember.compile(3)
+
+
+def test_type_accepts_legacy_classes_and_torch_spelled_names():
+    x = ember.ones(2)
+    assert x.type(ember.DoubleTensor).dtype == ember.float64
+    assert x.type("torch.LongTensor").dtype == ember.int64
+    assert x.type("ember.IntTensor").dtype == ember.int32
+    assert x.type(ember.float64).dtype == ember.float64
+    import pytest
+    with pytest.raises(ValueError, match="invalid type: 'torch.NoSuchTensor'"):
+        x.type("torch.NoSuchTensor")
