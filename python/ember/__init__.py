@@ -31,3 +31,4 @@ from ember._factories import empty_permuted  # noqa: F401,E402
 from ember import accelerator, backends, cpu, multiprocessing, random, testing, version  # noqa: F401,E402
 from ember.version import __version__  # noqa: F401,E402
 from ember._compile import compile  # noqa: F401,E402,A001
+from ember._compare import allclose, equal, isclose  # noqa: F401,E402
