@@ -32,3 +32,4 @@ from ember import accelerator, backends, cpu, multiprocessing, random, testing, 
 from ember.version import __version__  # noqa: F401,E402
 from ember._compile import compile  # noqa: F401,E402,A001
 from ember._compare import allclose, equal, isclose  # noqa: F401,E402
+from ember.functional import *  # noqa: F401,F403,E402
