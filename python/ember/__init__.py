@@ -24,7 +24,10 @@ from ember import utils, distributions, cuda  # noqa: F401,E402
 from ember.serialization import save, load  # noqa: F401,E402
 from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_precision,  # noqa: F401,E402
                             get_num_interop_threads, set_num_interop_threads, set_warn_always,
-                            is_warn_always_enabled, typename, get_device, frombuffer)
+                            is_warn_always_enabled, typename, get_device, frombuffer,
+                            use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                            is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                            get_deterministic_debug_mode, get_default_device, set_default_device)
 from ember._numeric import gradient, unravel_index  # noqa: F401,E402
 from ember._tensor_methods import addmv_  # noqa: F401,E402  (and the Tensor methods it attaches)
 from ember._factories import empty_permuted  # noqa: F401,E402
@@ -33,3 +36,8 @@ from ember.version import __version__  # noqa: F401,E402
 from ember._compile import compile  # noqa: F401,E402,A001
 from ember._compare import allclose, equal, isclose  # noqa: F401,E402
 from ember.functional import *  # noqa: F401,F403,E402
+from ember._tensor_utils import (is_nonzero, is_same_size, is_signed, is_complex, clone, ravel,  # noqa: F401,E402
+                                 adjoint, scalar_tensor, rsub, fill, fill_, zero_)
+from ember._tensor_utils import range_ as range  # noqa: F401,E402,A001
+from ember._windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: F401,E402
+                            kaiser_window)

@@ -13,7 +13,9 @@ import numpy as np
 from ember import _C
 
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
-_state = {"matmul_precision": "highest", "interop_threads": None, "warn_always": False}
+_state = {"matmul_precision": "highest", "interop_threads": None, "warn_always": False,
+          "deterministic": False, "deterministic_warn_only": False}
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
 
 
 def get_float32_matmul_precision():
@@ -87,3 +89,46 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
         warnings.warn("The given buffer is not writable, and ember does not support non-writable tensors: "
                       "writes through the tensor change the buffer. Copy the buffer to protect its data.")
     return _C.from_numpy(array).requires_grad_(requires_grad)
+
+
+# ember's kernels are deterministic already (parallel reductions combine partial results in a fixed
+# order, so the bits do not depend on the thread count); the flags are recorded for programs that
+# set and query them.
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    _state["deterministic"], _state["deterministic_warn_only"] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _state["deterministic_warn_only"]
+
+
+def set_deterministic_debug_mode(debug_mode):
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got "
+                               f"{debug_mode}")
+        debug_mode = _DEBUG_MODES[debug_mode]
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    use_deterministic_algorithms(debug_mode != 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode():
+    if not _state["deterministic"]:
+        return 0
+    return 1 if _state["deterministic_warn_only"] else 2
+
+
+def get_default_device():
+    return _C.device("cpu")
+
+
+def set_default_device(device):
+    """Only the CPU exists in this build: 'cpu' (or None) is accepted, anything else raises."""
+    if device is not None and _C.device(device).type != "cpu":
+        raise RuntimeError(f"set_default_device: ember was built without a {_C.device(device).type} backend; "
+                           "only 'cpu' is available")
