@@ -20,5 +20,6 @@ from ember import special  # noqa: F401,E402
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402
+from ember.nn._torch_functions import *  # noqa: F401,F403,E402
 from ember import utils, distributions, cuda  # noqa: F401,E402
 from ember.serialization import save, load  # noqa: F401,E402

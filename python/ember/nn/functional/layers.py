@@ -67,10 +67,15 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    return _alpha_dropout_noise(input, p, inplace, list(input.shape))
+
+
+def _alpha_dropout_noise(input, p, inplace, noise_shape):
+    """alpha_dropout with keep/drop draws of noise_shape (the input's, or (N, C, 1, ...) per feature)."""
     if p == 1.0:
         return input.mul_(0.0) if inplace else input * 0.0
     alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
-    keep = ember.empty_like(input).bernoulli_(1 - p)
+    keep = ember.empty(noise_shape, dtype=input.dtype).bernoulli_(1 - p)
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = -a * alpha_p * p
     out = (input * keep + alpha_p * (1 - keep)) * a + b
@@ -161,10 +166,3 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     norm = ember.norm(input, p, dim, keepdim=True)
     return input / ember.clamp(norm, min=eps)
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    dot = (x1 * x2).sum(dim)
-    n1 = ember.clamp(ember.norm(x1, 2, dim), min=eps)
-    n2 = ember.clamp(ember.norm(x2, 2, dim), min=eps)
-    return dot / (n1 * n2)

@@ -24,3 +24,7 @@ from ember.nn.modules.fold import Fold, Unfold  # noqa: F401
 from ember.nn.modules.attention import MultiheadAttention  # noqa: F401
 from ember.nn.modules.transformer import (  # noqa: F401
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+from ember.nn.modules.extra_layers import (  # noqa: F401
+    CosineSimilarity, Dropout3d, EmbeddingBag, FeatureAlphaDropout, LocalResponseNorm, PairwiseDistance, RMSNorm,
+    RReLU)
+from ember.nn.modules.loss import TripletMarginWithDistanceLoss  # noqa: F401
