@@ -27,4 +27,4 @@ from ember.nn.modules.transformer import (  # noqa: F401
 from ember.nn.modules.extra_layers import (  # noqa: F401
     CosineSimilarity, Dropout3d, EmbeddingBag, FeatureAlphaDropout, LocalResponseNorm, PairwiseDistance, RMSNorm,
     RReLU)
-from ember.nn.modules.loss import TripletMarginWithDistanceLoss  # noqa: F401
+from ember.nn.modules.loss import CTCLoss, TripletMarginWithDistanceLoss  # noqa: F401
