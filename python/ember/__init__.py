@@ -22,4 +22,5 @@ Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402
 from ember.nn._torch_functions import *  # noqa: F401,F403,E402
 from ember import utils, distributions, cuda  # noqa: F401,E402
+from ember import func  # noqa: F401,E402
 from ember.serialization import save, load  # noqa: F401,E402
