@@ -28,3 +28,4 @@ from ember.nn.modules.extra_layers import (  # noqa: F401
     CosineSimilarity, Dropout3d, EmbeddingBag, FeatureAlphaDropout, LocalResponseNorm, PairwiseDistance, RMSNorm,
     RReLU)
 from ember.nn.modules.loss import CTCLoss, TripletMarginWithDistanceLoss  # noqa: F401
+from ember.nn.modules.lazy import *  # noqa: F401,F403
