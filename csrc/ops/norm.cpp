@@ -158,8 +158,9 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
              const Tensor &x = s[0], &mu = s[1], &rstd = s[2], &w = s[3];
              if (should_record({&g[0], &x, &w})) return layer_norm_backward_graph(g[0], x, w, axis, eps, need);
              Tensor gi = need[0] ? empty(x.sizes(), x.dtype(), x.device()) : Tensor();
-             Tensor gw = need[1] ? empty(w.sizes(), x.dtype(), x.device()) : Tensor();
-             Tensor gb = need[2] ? empty(bias_sizes, x.dtype(), x.device()) : Tensor();
+             // zeros: with no rows (x of size 0) the kernel writes nothing and the sums are 0.
+             Tensor gw = need[1] ? zeros(w.sizes(), x.dtype(), x.device()) : Tensor();
+             Tensor gb = need[2] ? zeros(bias_sizes, x.dtype(), x.device()) : Tensor();
              layer_norm_backward_kernel(x.device(), gi, gw, gb, contiguous(g[0]), x, mu, rstd, w);
              return TensorList{gi, gw, gb};
            });
@@ -189,7 +190,8 @@ Tensor rms_norm(const Tensor& input, const Shape& normalized_shape, const Tensor
              const Tensor &x = s[0], &rstd = s[1], &w = s[2];
              if (should_record({&g[0], &x, &w})) return rms_norm_backward_graph(g[0], x, w, axis, eps, need);
              Tensor gi = need[0] ? empty(x.sizes(), x.dtype(), x.device()) : Tensor();
-             Tensor gw = need[1] ? empty(w.sizes(), x.dtype(), x.device()) : Tensor();
+             // zeros: with no rows (x of size 0) the kernel writes nothing and grad_weight is 0.
+             Tensor gw = need[1] ? zeros(w.sizes(), x.dtype(), x.device()) : Tensor();
              rms_norm_backward_kernel(x.device(), gi, gw, contiguous(g[0]), x, rstd, w);
              return TensorList{gi, gw};
            });

@@ -250,3 +250,21 @@ def test_triplet_margin_with_distance_loss(rng):
         nn.TripletMarginWithDistanceLoss(margin=0)
     with pytest.raises(RuntimeError, match="same number of dimensions"):
         F.triplet_margin_with_distance_loss(ember.randn(2, 3), ember.randn(2, 3), ember.randn(3))
+
+
+@pytest.mark.parametrize("size,channels", [(2, 3), (3, 8), (4, 1), (5, 8), (7, 3)])
+def test_cross_map_lrn2d_matches_torch(rng, size, channels):
+    # PyTorch's legacy window (channel 0 stays counted) and its own backward formula, reproduced.
+    ours, theirs = nn.CrossMapLRN2d(size, alpha=0.5, beta=0.7, k=1.5), torch.nn.CrossMapLRN2d(size, 0.5, 0.7, 1.5)
+    compare(ours, theirs, [_r(rng, 2, channels, 3, 2, dtype=np.float64)], dtype="float64")
+    assert repr(ours) == repr(theirs)
+    with pytest.raises(ValueError, match="4D"):
+        ours(ember.randn(2, 3, 4))
+
+
+def test_norm_weight_grads_of_empty_input_are_zero():
+    x = ember.zeros((0, 4), requires_grad=True)
+    w, b = ember.ones(4, requires_grad=True), ember.ones(4, requires_grad=True)
+    F.layer_norm(x, (4,), w, b).sum().backward()
+    F.rms_norm(x, (4,), w).sum().backward()
+    assert not w.grad.numpy().any() and not b.grad.numpy().any()

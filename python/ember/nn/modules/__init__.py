@@ -25,7 +25,7 @@ from ember.nn.modules.attention import MultiheadAttention  # noqa: F401
 from ember.nn.modules.transformer import (  # noqa: F401
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from ember.nn.modules.extra_layers import (  # noqa: F401
-    CosineSimilarity, Dropout3d, EmbeddingBag, FeatureAlphaDropout, LocalResponseNorm, PairwiseDistance, RMSNorm,
+    CosineSimilarity, CrossMapLRN2d, Dropout3d, EmbeddingBag, FeatureAlphaDropout, LocalResponseNorm, PairwiseDistance, RMSNorm,
     RReLU)
 from ember.nn.modules.loss import CTCLoss, TripletMarginWithDistanceLoss  # noqa: F401
 from ember.nn.modules.lazy import *  # noqa: F401,F403

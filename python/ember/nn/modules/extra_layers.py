@@ -1,6 +1,7 @@
-"""RMSNorm, LocalResponseNorm, EmbeddingBag, CosineSimilarity, PairwiseDistance, RReLU, Dropout3d and
+"""RMSNorm, LocalResponseNorm, CrossMapLRN2d, EmbeddingBag, CosineSimilarity, PairwiseDistance, RReLU, Dropout3d and
 FeatureAlphaDropout."""
 import ember
+from ember.autograd import Function
 from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.dropout import _DropoutNd
@@ -136,3 +137,62 @@ class Dropout3d(_DropoutNd):
 
 class FeatureAlphaDropout(_DropoutNd):
     _fn = staticmethod(F.feature_alpha_dropout)
+
+
+def _channel_window_sum(t, lo, hi):
+    """sum of t[:, lo[c]:hi[c] + 1] for each channel c (lo/hi int64 (C,) tensors), via a cumulative sum."""
+    zero = ember.zeros_like(t[:, :1])
+    cumulative = ember.cat([zero, t.cumsum(1)], 1)
+    return cumulative.index_select(1, hi + 1) - cumulative.index_select(1, lo)
+
+
+class _CrossMapLRN2dFunction(Function):
+    """PyTorch's legacy cross-map LRN, reproduced as it computes: the forward window of channel c runs over
+    [c - pre_pad + 1, c + pre_pad - 1] (clipped) and, once it has moved past channel 0, still counts
+    channel 0; the backward uses the window [c - inverse_pre_pad, c + size - 1 - inverse_pre_pad]."""
+
+    @staticmethod
+    def forward(ctx, input, size, alpha, beta, k):
+        channels = input.shape[1]
+        pre_pad = int((size - 1) / 2 + 1)
+        c = ember.arange(channels)
+        hi = ember.clamp(c + pre_pad - 1, max=channels - 1)
+        lo = ember.where(c > pre_pad, c - pre_pad + 1, ember.zeros_like(c))
+        sq = input * input
+        window = _channel_window_sum(sq, lo, hi)
+        window = window + (c > pre_pad).to(input.dtype).reshape(1, -1, 1, 1) * sq[:, :1]
+        scale = window * (alpha / size) + k
+        output = input * scale ** -beta
+        ctx.save_for_backward(input, output, scale)
+        ctx.params = (size, alpha, beta)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, output, scale = ctx.saved_tensors
+        size, alpha, beta = ctx.params
+        channels = input.shape[1]
+        inverse_pre_pad = int(size - (size - 1) / 2)
+        c = ember.arange(channels)
+        lo = ember.clamp(c - inverse_pre_pad, min=0)
+        hi = ember.clamp(c + size - 1 - inverse_pre_pad, max=channels - 1)
+        ratio = grad_output * output / scale
+        # A window entirely below channel 0 (hi < lo) sums nothing.
+        accum = ember.where((hi >= lo).reshape(1, -1, 1, 1),
+                            _channel_window_sum(ratio, lo, ember.maximum(hi, lo - 1)), ember.zeros_like(ratio))
+        grad_input = scale ** -beta * grad_output - (2 * alpha * beta / size) * input * accum
+        return grad_input, None, None, None, None
+
+
+class CrossMapLRN2d(Module):
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        return _CrossMapLRN2dFunction.apply(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
