@@ -29,3 +29,4 @@ from ember.nn.modules.extra_layers import (  # noqa: F401
     RReLU)
 from ember.nn.modules.loss import CTCLoss, TripletMarginWithDistanceLoss  # noqa: F401
 from ember.nn.modules.lazy import *  # noqa: F401,F403
+from ember.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
