@@ -253,3 +253,29 @@ def test_functional_call(rng):
         ember.func.functional_call(m, {"0.weight": ember.ones((4, 3))}, (x,), strict=True)
     with pytest.raises(ValueError, match="multiple dictionaries"):
         ember.func.functional_call(m, ({"0.bias": ember.ones(4)}, {"0.bias": ember.ones(4)}), (x,))
+
+
+@pytest.mark.parametrize("conv_bias", [True, False])
+def test_fuse_conv_and_linear_with_batch_norm(rng, conv_bias):
+    conv, bn = nn.Conv2d(2, 3, 3, bias=conv_bias), nn.BatchNorm2d(3)
+    with ember.no_grad():
+        bn.running_mean.copy_(ember.randn(3))
+        bn.running_var.copy_(ember.rand(3) + 0.5)
+        bn.weight.copy_(ember.randn(3))
+        bn.bias.copy_(ember.randn(3))
+    conv.eval(), bn.eval()
+    x = ember.tensor(_r(rng, 2, 2, 5, 5))
+    fused = nn.utils.fuse_conv_bn_eval(conv, bn)
+    np.testing.assert_allclose(fused(x).detach().numpy(), bn(conv(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+    assert fused is not conv and fused.bias is not None
+    lin, bn1 = nn.Linear(4, 3, bias=conv_bias).eval(), nn.BatchNorm1d(3).eval()
+    with ember.no_grad():
+        bn1.running_mean.copy_(ember.randn(3))
+        bn1.running_var.copy_(ember.rand(3) + 0.5)
+    xl = ember.tensor(_r(rng, 5, 4))
+    np.testing.assert_allclose(nn.utils.fuse_linear_bn_eval(lin, bn1)(xl).detach().numpy(),
+                               bn1(lin(xl)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(AssertionError, match="Fusion only for eval"):
+        nn.utils.fuse_conv_bn_eval(conv.train(), bn)
+    with pytest.raises(AssertionError, match="out_features"):
+        nn.utils.fuse_linear_bn_eval(lin, nn.BatchNorm1d(5).eval())

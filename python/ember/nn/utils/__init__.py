@@ -5,3 +5,6 @@ from ember.nn.utils import parametrize, parametrizations, stateless  # noqa: F40
 from ember.nn.utils.rnn import PackedSequence  # noqa: F401
 from ember.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 from ember.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from ember.nn.utils import fusion  # noqa: F401
+from ember.nn.utils.fusion import (  # noqa: F401
+    fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights)
