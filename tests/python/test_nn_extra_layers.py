@@ -268,3 +268,10 @@ def test_norm_weight_grads_of_empty_input_are_zero():
     F.layer_norm(x, (4,), w, b).sum().backward()
     F.rms_norm(x, (4,), w).sum().backward()
     assert not w.grad.numpy().any() and not b.grad.numpy().any()
+
+
+def test_tensor_methods(rng):
+    x, w = _r(rng, 3, 4), _r(rng, 4)
+    np.testing.assert_allclose(ember.tensor(x).hardshrink(0.3).numpy(), torch.tensor(x).hardshrink(0.3).numpy())
+    np.testing.assert_allclose(ember.tensor(x).prelu(ember.tensor(w)).numpy(),
+                               torch.tensor(x).prelu(torch.tensor(w)).numpy(), rtol=1e-6)

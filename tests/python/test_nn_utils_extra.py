@@ -279,3 +279,30 @@ def test_fuse_conv_and_linear_with_batch_norm(rng, conv_bias):
         nn.utils.fuse_conv_bn_eval(conv.train(), bn)
     with pytest.raises(AssertionError, match="out_features"):
         nn.utils.fuse_linear_bn_eval(lin, nn.BatchNorm1d(5).eval())
+
+
+def test_total_norm_clip_with_norm_and_skip_init(rng):
+    grads = [_r(rng, 3, 2), _r(rng, 4)]
+    ours = [ember.tensor(g) for g in grads]
+    theirs = [torch.tensor(g) for g in grads]
+    for norm_type in (2.0, 1.0, float("inf")):
+        np.testing.assert_allclose(nn.utils.get_total_norm(ours, norm_type).numpy(),
+                                   torch.nn.utils.get_total_norm(theirs, norm_type).numpy(), rtol=1e-6)
+    ps, ts = [], []
+    for g in grads:
+        p, t = nn.Parameter(ember.zeros(g.shape)), torch.nn.Parameter(torch.zeros(g.shape))
+        p.grad, t.grad = ember.tensor(g), torch.tensor(g)
+        ps.append(p), ts.append(t)
+    total = nn.utils.get_total_norm([p.grad for p in ps])
+    nn.utils.clip_grads_with_norm_(ps, 0.5, total)
+    torch.nn.utils.clip_grads_with_norm_(ts, 0.5, torch.nn.utils.get_total_norm([t.grad for t in ts]))
+    for p, t in zip(ps, ts):
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    with pytest.warns(FutureWarning):
+        nn.utils.clip_grad_norm(ps, 1.0)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.get_total_norm([ember.tensor([float("nan")])], error_if_nonfinite=True)
+    lin = nn.utils.skip_init(nn.Linear, 3, 2)
+    assert type(lin) is nn.Linear and tuple(lin.weight.shape) == (2, 3)
+    with pytest.raises(RuntimeError, match="device"):
+        nn.utils.skip_init(nn.ReLU)

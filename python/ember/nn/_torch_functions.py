@@ -56,3 +56,13 @@ def feature_dropout_(input, p, train):
 def embedding(weight, input, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """torch.embedding: weight first; padding_idx=-1 means none (the ATen convention)."""
     return F.embedding(input, weight, None if padding_idx == -1 else padding_idx)
+
+
+def _attach_tensor_methods():
+    """Tensor.hardshrink(lambd) and Tensor.prelu(weight), as in torch."""
+    from ember._C import Tensor
+    Tensor.hardshrink = lambda self, lambd=0.5: F.hardshrink(self, lambd)
+    Tensor.prelu = lambda self, weight: F.prelu(self, weight)
+
+
+_attach_tensor_methods()

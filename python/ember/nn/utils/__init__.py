@@ -1,4 +1,6 @@
-from ember.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
+from ember.nn.utils.clip_grad import (  # noqa: F401
+    clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm)
+from ember.nn.utils.init import skip_init  # noqa: F401
 from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from ember.nn.utils import rnn  # noqa: F401
 from ember.nn.utils import parametrize, parametrizations, stateless  # noqa: F401
