@@ -190,3 +190,11 @@ def test_multihead_attention_errors():
         mha(x, x, x, is_causal=True)
     with pytest.raises(AssertionError, match="3-D"):
         mha(x, x[0], x)
+
+
+def test_sdpa_float_mask_with_a_fully_masked_row(rng):
+    mask = np.zeros((3, 3), dtype=np.float32)
+    mask[1] = -np.inf
+    compare(lambda q, m: F.scaled_dot_product_attention(q, q, q, attn_mask=m),
+            lambda q, m: torch.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=m),
+            [_randn(rng, 1, 3, 4), mask], requires_grad=[True, False])

@@ -130,3 +130,12 @@ def test_transformer_errors():
         model(ember.randn(5, 2, D + 2), ember.randn(3, 2, D + 2))
     with pytest.raises(RuntimeError, match="2D attn_mask"):
         model.encoder(ember.randn(5, 2, D), mask=ember.zeros((4, 4)))
+
+
+def test_reprs_match_torch():
+    pairs = [(nn.TransformerEncoderLayer(D, H, FF), torch.nn.TransformerEncoderLayer(D, H, FF)),
+             (nn.TransformerDecoderLayer(D, H, FF, activation=nn.GELU()),
+              torch.nn.TransformerDecoderLayer(D, H, FF, activation=torch.nn.GELU())),
+             (nn.MultiheadAttention(D, H, kdim=3), torch.nn.MultiheadAttention(D, H, kdim=3))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
