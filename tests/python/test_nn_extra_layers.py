@@ -275,3 +275,17 @@ def test_tensor_methods(rng):
     np.testing.assert_allclose(ember.tensor(x).hardshrink(0.3).numpy(), torch.tensor(x).hardshrink(0.3).numpy())
     np.testing.assert_allclose(ember.tensor(x).prelu(ember.tensor(w)).numpy(),
                                torch.tensor(x).prelu(torch.tensor(w)).numpy(), rtol=1e-6)
+
+
+def test_scale_grad_by_freq(rng):
+    w = _r(rng, 5, 2)
+    idx = np.array([[1, 1], [2, 1]])
+    compare(lambda w, i: F.embedding(i, w, scale_grad_by_freq=True),
+            lambda w, i: TF.embedding(i, w, scale_grad_by_freq=True), [w, idx])
+    we = ember.tensor(w, requires_grad=True)
+    F.embedding_bag(ember.tensor([1, 1, 2, 1, 3]), we, ember.tensor([0, 2]), mode="sum",
+                    scale_grad_by_freq=True).sum().backward()
+    # Each index's summed gradient is divided by its count: 1 for every index that occurs.
+    np.testing.assert_allclose(we.grad.numpy()[:, 0], [0, 1, 1, 1, 0], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="max mode does not support"):
+        F.embedding_bag(ember.tensor([1, 2]), we, ember.tensor([0]), mode="max", scale_grad_by_freq=True)

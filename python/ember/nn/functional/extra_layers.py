@@ -7,7 +7,7 @@ import ember
 from ember import _C
 from ember.nn.functional import activation as _act
 from ember.nn.functional.conv import pad
-from ember.nn.functional.layers import _feature_dropout, _alpha_dropout_noise, embedding
+from ember.nn.functional.layers import _alpha_dropout_noise, _feature_dropout, _scale_grad_by_freq, embedding
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -195,7 +195,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     flat, bag_of, bags, starts = _bag_layout(input, offsets, include_last_offset)
     if flat.numel() and (int(flat.min().item()) < 0 or int(flat.max().item()) >= weight.shape[0]):
         raise IndexError(f"embedding_bag: index out of range in self (indices must be in [0, {weight.shape[0]}))")
-    rows = embedding(flat, weight, max_norm=max_norm, norm_type=norm_type)
+    if scale_grad_by_freq and mode == "max":
+        raise RuntimeError("max mode does not support scaling the gradient by the frequency")
+    rows = embedding(flat, weight, max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq)
     keep = None if padding_idx is None else (flat != padding_idx)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1)[:flat.numel()].unsqueeze(-1)

@@ -3,6 +3,7 @@ import warnings
 
 import ember
 from ember import _C
+from ember.autograd import Function
 
 
 def linear(input, weight, bias=None):
@@ -96,11 +97,35 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             scale = ember.where(norms > max_norm, max_norm / (norms + 1e-7), ember.ones_like(norms))
             weight[input.reshape(-1)] = rows * scale
     rows = weight[input]
+    if scale_grad_by_freq:
+        rows = _scale_grad_by_freq(rows, input, weight.shape[0])
     if padding_idx is None:
         return rows
     # The padding row is returned as is but never receives a gradient.
     is_pad = (input == padding_idx).unsqueeze(-1)
     return ember.where(is_pad, rows.detach(), rows)
+
+
+class _GradScale(Function):
+    """Identity forward; the backward multiplies the gradient by a fixed factor."""
+
+    @staticmethod
+    def forward(ctx, input, factor):
+        ctx.factor = factor
+        return input.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.factor, None
+
+
+def _scale_grad_by_freq(rows, indices, num_embeddings):
+    """rows (..., D) looked up at indices: each row's gradient divided by how often its index occurs in
+    indices (PyTorch's scale_grad_by_freq), so a frequent word does not dominate the update."""
+    flat = indices.reshape(-1)
+    counts = ember.zeros(num_embeddings, dtype=rows.dtype).index_add(0, flat, ember.ones(flat.shape, dtype=rows.dtype))
+    factor = (1.0 / counts[flat]).reshape(tuple(indices.shape) + (1,))
+    return _GradScale.apply(rows, factor)
 
 
 def one_hot(tensor, num_classes=-1):
