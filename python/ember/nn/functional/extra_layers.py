@@ -9,6 +9,10 @@ from ember.nn.functional import activation as _act
 from ember.nn.functional.conv import pad
 from ember.nn.functional.layers import _alpha_dropout_noise, _feature_dropout, _scale_grad_by_freq, embedding
 
+__all__ = ["celu_", "cosine_similarity", "dropout3d", "elu_", "embedding_bag", "feature_alpha_dropout", "gumbel_softmax",
+           "hardtanh_", "leaky_relu_", "local_response_norm", "relu_", "rms_norm", "rrelu", "rrelu_", "selu_",
+           "threshold_"]
+
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2) + eps) * weight over the last len(normalized_shape) dims: one fused C++ op each
