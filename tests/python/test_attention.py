@@ -198,3 +198,17 @@ def test_sdpa_float_mask_with_a_fully_masked_row(rng):
     compare(lambda q, m: F.scaled_dot_product_attention(q, q, q, attn_mask=m),
             lambda q, m: torch.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=m),
             [_randn(rng, 1, 3, 4), mask], requires_grad=[True, False])
+
+
+def test_sdpa_broadcast_batch_dims_and_double_backward(rng):
+    compare(F.scaled_dot_product_attention, torch.nn.functional.scaled_dot_product_attention,
+            [_randn(rng, 2, 3, 4, 5, dtype=np.float64), _randn(rng, 1, 3, 6, 5, dtype=np.float64),
+             _randn(rng, 1, 1, 6, 2, dtype=np.float64)], dtype="float64")
+    x = _randn(rng, 2, 3, 4, dtype=np.float64)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ge,) = ember.autograd.grad(F.scaled_dot_product_attention(xe, xe, xe).pow(2).sum(), [xe], create_graph=True)
+    (gt,) = torch.autograd.grad(torch.nn.functional.scaled_dot_product_attention(xt, xt, xt).pow(2).sum(), [xt],
+                                create_graph=True)
+    ge.pow(2).sum().backward()
+    gt.pow(2).sum().backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-10)
