@@ -1,4 +1,4 @@
-// CPU layer_norm and batch_norm, forward and backward (see Note [Normalisation kernel layout]).
+// CPU layer_norm, rms_norm and batch_norm, forward and backward (see Note [Normalisation kernel layout]).
 //
 // Statistics are two-pass while the data is in cache: the mean, then the sum of squared deviations,
 // both accumulated in double over 8 independent lanes (so the compiler vectorises them and a float32
@@ -163,6 +163,86 @@ void layer_norm_backward_cpu(const Tensor& grad_in, const Tensor& grad_weight, c
   dispatch_floating(x.dtype(), "layer_norm_backward", [&](auto tag) {
     layer_norm_backward_typed<typename decltype(tag)::type>(grad_in, grad_weight, grad_bias, grad_out, x, mean,
                                                             rstd, weight);
+  });
+}
+
+// ---- rms_norm ---------------------------------------------------------------------------------
+//
+// layer_norm's row layout without the mean: one pass for mean(x^2) in double lanes, one to scale.
+
+template <typename T>
+void rms_norm_typed(const Tensor& out, const Tensor& rstd, const Tensor& x, const Tensor& weight, double eps) {
+  const int64_t m_rows = rstd.numel(), n = m_rows ? x.numel() / m_rows : 0;
+  const T *px = x.data<T>(), *w = ptr_or_null<T>(weight);
+  T *py = out.data<T>(), *pr = rstd.data<T>();
+  parallel_for(0, m_rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = px + r * n;
+      T* yr = py + r * n;
+      const double ss = lane_sum(n, [](double v) { return v * v; }, xr);
+      const T rs = T(1.0 / std::sqrt(ss / double(n) + eps));  // an empty row: 0/0 = NaN, as in PyTorch
+      pr[r] = rs;
+      if (w) {
+        for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * rs * w[i];
+      } else {
+        for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * rs;
+      }
+    }
+  });
+}
+
+void rms_norm_cpu(const Tensor& out, const Tensor& rstd, const Tensor& x, const Tensor& weight, double eps) {
+  dispatch_floating(x.dtype(), "rms_norm", [&](auto tag) {
+    rms_norm_typed<typename decltype(tag)::type>(out, rstd, x, weight, eps);
+  });
+}
+
+/// One row: dx = rs * (gw - xhat * mean(gw * xhat)) (when dx is non-null); adds g * xhat into pw.
+template <typename T>
+void rms_norm_backward_row(T* dx, double* pw, const T* g, const T* x, const T* w, int64_t n, T rs) {
+  if (pw)
+    for (int64_t i = 0; i < n; ++i) pw[i] += double(g[i]) * (double(x[i]) * rs);
+  if (!dx) return;
+  const double c = w ? lane_sum(n, [](double gv, double wv, double xv) { return gv * wv * xv; }, g, w, x)
+                     : lane_sum(n, [](double gv, double xv) { return gv * xv; }, g, x);
+  const T k = T(c * double(rs) * double(rs) / double(n));  // mean(gw * xhat) * rs
+  if (w) {
+    for (int64_t i = 0; i < n; ++i) dx[i] = rs * (g[i] * w[i] - x[i] * k);
+  } else {
+    for (int64_t i = 0; i < n; ++i) dx[i] = rs * (g[i] - x[i] * k);
+  }
+}
+
+template <typename T>
+void rms_norm_backward_typed(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_out,
+                             const Tensor& x, const Tensor& rstd, const Tensor& weight) {
+  const int64_t m_rows = rstd.numel(), n = m_rows ? x.numel() / m_rows : 0;
+  const T *px = x.data<T>(), *pg = grad_out.data<T>(), *w = ptr_or_null<T>(weight), *pr = rstd.data<T>();
+  T* dx = ptr_or_null<T>(grad_in);
+  const bool need_w = grad_weight.defined();
+  // Rows split into chunks with their own grad_weight partials, summed in chunk order (deterministic).
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), x.numel() / kGrain));
+  std::vector<double> partial(need_w ? chunks * n : 0, 0.0);
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double* pw = need_w ? partial.data() + c * n : nullptr;
+      for (int64_t r = m_rows * c / chunks; r < m_rows * (c + 1) / chunks; ++r)
+        rms_norm_backward_row(dx ? dx + r * n : nullptr, pw, pg + r * n, px + r * n, w, n, pr[r]);
+    }
+  });
+  if (!need_w) return;
+  T* out = grad_weight.data<T>();
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t c = 0; c < chunks; ++c) s += partial[c * n + i];
+    out[i] = T(s);
+  }
+}
+
+void rms_norm_backward_cpu(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_out,
+                           const Tensor& x, const Tensor& rstd, const Tensor& weight) {
+  dispatch_floating(x.dtype(), "rms_norm_backward", [&](auto tag) {
+    rms_norm_backward_typed<typename decltype(tag)::type>(grad_in, grad_weight, grad_out, x, rstd, weight);
   });
 }
 
@@ -362,6 +442,8 @@ void batch_norm_backward_cpu(const Tensor& grad_in, const Tensor& grad_weight, c
 
 EMBER_REGISTER_KERNEL(layer_norm_kernel, CPU, &layer_norm_cpu);
 EMBER_REGISTER_KERNEL(layer_norm_backward_kernel, CPU, &layer_norm_backward_cpu);
+EMBER_REGISTER_KERNEL(rms_norm_kernel, CPU, &rms_norm_cpu);
+EMBER_REGISTER_KERNEL(rms_norm_backward_kernel, CPU, &rms_norm_backward_cpu);
 EMBER_REGISTER_KERNEL(batch_norm_kernel, CPU, &batch_norm_cpu);
 EMBER_REGISTER_KERNEL(batch_norm_backward_kernel, CPU, &batch_norm_backward_cpu);
 

@@ -18,6 +18,11 @@ EMBER_DEFINE_KERNEL(layer_norm_backward_kernel,
                     void(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
                          const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                          const Tensor& weight));
+EMBER_DEFINE_KERNEL(rms_norm_kernel, void(const Tensor& out, const Tensor& rstd, const Tensor& x,
+                                          const Tensor& weight, double eps));
+EMBER_DEFINE_KERNEL(rms_norm_backward_kernel,
+                    void(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_out,
+                         const Tensor& x, const Tensor& rstd, const Tensor& weight));
 EMBER_DEFINE_KERNEL(batch_norm_kernel,
                     void(const Tensor& out, const Tensor& mean, const Tensor& invstd, const Tensor& x,
                          const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
@@ -87,6 +92,17 @@ TensorList layer_norm_backward_graph(const Tensor& g, const Tensor& x, const Ten
           need[1] ? sum_lead(g * xhat) : Tensor(), need[2] ? sum_lead(g) : Tensor()};
 }
 
+// The rms_norm backward in differentiable ember ops, for create_graph=True (rstd recomputed from x).
+TensorList rms_norm_backward_graph(const Tensor& g, const Tensor& x, const Tensor& w, int axis, double eps,
+                                   std::array<bool, 2> need) {
+  const Shape rows = dim_range(axis, x.dim()), lead = dim_range(0, axis);
+  Tensor rstd = rsqrt(mean(x * x, rows, true) + eps);
+  Tensor xhat = x * rstd;
+  Tensor gw = w.defined() ? g * w : g;
+  return {need[0] ? rstd * (gw - xhat * mean(gw * xhat, rows, true)) : Tensor(),
+          need[1] ? (axis ? sum(g * xhat, lead) : g * xhat) : Tensor()};
+}
+
 // ---- batch_norm -------------------------------------------------------------------------------
 
 void check_batch_norm_inputs(const Tensor& input, const Tensor& weight, const Tensor& bias,
@@ -142,8 +158,9 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
              const Tensor &x = s[0], &mu = s[1], &rstd = s[2], &w = s[3];
              if (should_record({&g[0], &x, &w})) return layer_norm_backward_graph(g[0], x, w, axis, eps, need);
              Tensor gi = need[0] ? empty(x.sizes(), x.dtype(), x.device()) : Tensor();
-             Tensor gw = need[1] ? empty(w.sizes(), x.dtype(), x.device()) : Tensor();
-             Tensor gb = need[2] ? empty(bias_sizes, x.dtype(), x.device()) : Tensor();
+             // zeros: with no rows (x of size 0) the kernel writes nothing and the sums are 0.
+             Tensor gw = need[1] ? zeros(w.sizes(), x.dtype(), x.device()) : Tensor();
+             Tensor gb = need[2] ? zeros(bias_sizes, x.dtype(), x.device()) : Tensor();
              layer_norm_backward_kernel(x.device(), gi, gw, gb, contiguous(g[0]), x, mu, rstd, w);
              return TensorList{gi, gw, gb};
            });
@@ -154,6 +171,32 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
   return std::get<0>(native_layer_norm(input, normalized_shape, weight, bias, eps));
+}
+
+Tensor rms_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, double eps) {
+  check_layer_norm_inputs(input, normalized_shape, weight, Tensor());
+  if (eps < 0) eps = input.dtype() == DType::Float64 ? 2.220446049250313e-16 : 1.1920928955078125e-07;
+  const int axis = input.dim() - normalized_shape.size();
+  Shape stat_sizes = input.sizes();
+  for (int d = axis; d < input.dim(); ++d) stat_sizes[d] = 1;
+  Tensor x = contiguous(input), w = contiguous_or_undefined(weight);
+  Tensor out = empty(input.sizes(), input.dtype(), input.device());
+  Tensor rstd = empty(stat_sizes, input.dtype(), input.device());
+  rms_norm_kernel(x.device(), out, rstd, x, w, eps);
+  if (should_record({&input, &weight})) {
+    const std::array<bool, 2> need{input.requires_grad(), weight.defined() && weight.requires_grad()};
+    record("RmsNormBackward0", {input, weight}, out, {save(x), save(rstd), save(w)},
+           [need, axis, eps](const TensorList& g, const TensorList& s) {
+             const Tensor &x = s[0], &rstd = s[1], &w = s[2];
+             if (should_record({&g[0], &x, &w})) return rms_norm_backward_graph(g[0], x, w, axis, eps, need);
+             Tensor gi = need[0] ? empty(x.sizes(), x.dtype(), x.device()) : Tensor();
+             // zeros: with no rows (x of size 0) the kernel writes nothing and grad_weight is 0.
+             Tensor gw = need[1] ? zeros(w.sizes(), x.dtype(), x.device()) : Tensor();
+             rms_norm_backward_kernel(x.device(), gi, gw, contiguous(g[0]), x, rstd, w);
+             return TensorList{gi, gw};
+           });
+  }
+  return out;
 }
 
 std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const Tensor& weight,

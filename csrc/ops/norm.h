@@ -25,6 +25,14 @@ EMBER_DECLARE_KERNEL(layer_norm_backward_kernel,
                      void(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
                           const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                           const Tensor& weight));
+/// out = x * rstd * weight per row, rstd = 1/sqrt(mean(x^2) + eps) (written to rstd).
+EMBER_DECLARE_KERNEL(rms_norm_kernel, void(const Tensor& out, const Tensor& rstd, const Tensor& x,
+                                           const Tensor& weight, double eps));
+/// grad_in = rstd * (gw - xhat * mean(gw * xhat)) per row with gw = grad_out * weight, xhat = x * rstd;
+/// grad_weight = sum over rows of grad_out * xhat.
+EMBER_DECLARE_KERNEL(rms_norm_backward_kernel,
+                     void(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_out,
+                          const Tensor& x, const Tensor& rstd, const Tensor& weight));
 /// Training: per-channel batch mean and invstd into mean/invstd, running stats (when defined)
 /// moved by `momentum` (running_var with the unbiased variance). Eval: mean/invstd come from the
 /// running stats. Then out = (x - mean) * invstd * weight + bias.
@@ -46,6 +54,9 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
 /// torch.layer_norm: the out of native_layer_norm.
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
+/// torch.rms_norm: x / sqrt(mean(x^2) + eps) * weight over the last len(normalized_shape) dims;
+/// eps < 0 means the machine epsilon of the input's dtype (PyTorch's eps=None).
+Tensor rms_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {}, double eps = -1);
 /// (out, save_mean, save_invstd) of an (N, C, *) input; running stats (optional in training) are
 /// updated in place. In eval mode save_mean and save_invstd are empty, as in PyTorch.
 std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const Tensor& weight,

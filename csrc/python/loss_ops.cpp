@@ -1,5 +1,6 @@
-// Fused classification losses: ember._C._nll_loss_nd and ember._C._cross_entropy_loss, called by
+// Fused losses: ember._C._nll_loss_nd, ember._C._cross_entropy_loss and ember._C._ctc_loss_nll, called by
 // ember.nn.functional.nll_loss / cross_entropy (which resolve the legacy size_average/reduce flags).
+#include "ops/ctc.h"
 #include "ops/loss.h"
 #include "python/bindings.h"
 
@@ -19,6 +20,8 @@ void init_loss_ops(py::module_& m) {
                          label_smoothing);
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
         py::arg("ignore_index") = -100, py::arg("label_smoothing") = 0.0);
+  m.def("_ctc_loss_nll", &ctc_loss_nll, py::arg("log_probs"), py::arg("targets"), py::arg("input_lengths"),
+        py::arg("target_lengths"), py::arg("blank") = 0, py::arg("zero_infinity") = false);
 }
 
 }  // namespace ember::python

@@ -1,4 +1,4 @@
-// Normalisation: ember.layer_norm/native_layer_norm, ember.batch_norm/native_batch_norm,
+// Normalisation: ember.layer_norm/native_layer_norm, ember.rms_norm, ember.batch_norm/native_batch_norm,
 // ember.group_norm and ember.instance_norm (module functions, as in torch; ember.nn.functional wraps them).
 #include "ops/norm.h"
 #include "python/bindings.h"
@@ -24,6 +24,9 @@ void init_norm_ops(py::module_& m) {
     return layer_norm(x, shape, optional_tensor(w), optional_tensor(b), eps);
   }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
      py::arg("eps") = 1e-5);
+  m.def("rms_norm", [](const Tensor& x, const Shape& shape, py::object w, py::object eps) {
+    return rms_norm(x, shape, optional_tensor(w), eps.is_none() ? -1.0 : eps.cast<double>());
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("eps") = py::none());
   m.def("native_batch_norm", [](const Tensor& x, py::object w, py::object b, py::object rm, py::object rv,
                                 bool training, double momentum, double eps) {
     return triple(native_batch_norm(x, optional_tensor(w), optional_tensor(b), optional_tensor(rm),

@@ -20,7 +20,9 @@ from ember import special  # noqa: F401,E402
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402
+from ember.nn._torch_functions import *  # noqa: F401,F403,E402
 from ember import utils, distributions, cuda  # noqa: F401,E402
+from ember import func  # noqa: F401,E402
 from ember.serialization import save, load  # noqa: F401,E402
 from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_precision,  # noqa: F401,E402
                             get_num_interop_threads, set_num_interop_threads, set_warn_always,

@@ -4,3 +4,5 @@ from ember.nn.functional.conv import *  # noqa: F401,F403
 from ember.nn.functional.layers import *  # noqa: F401,F403
 from ember.nn.functional.loss import *  # noqa: F401,F403
 from ember.nn.functional.loss import pairwise_distance, logsigmoid  # noqa: F401
+from ember.nn.functional.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
+from ember.nn.functional.extra_layers import *  # noqa: F401,F403

@@ -3,6 +3,7 @@ import warnings
 
 import ember
 from ember import _C
+from ember.autograd import Function
 
 
 def linear(input, weight, bias=None):
@@ -67,10 +68,15 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    return _alpha_dropout_noise(input, p, inplace, list(input.shape))
+
+
+def _alpha_dropout_noise(input, p, inplace, noise_shape):
+    """alpha_dropout with keep/drop draws of noise_shape (the input's, or (N, C, 1, ...) per feature)."""
     if p == 1.0:
         return input.mul_(0.0) if inplace else input * 0.0
     alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
-    keep = ember.empty_like(input).bernoulli_(1 - p)
+    keep = ember.empty(noise_shape, dtype=input.dtype).bernoulli_(1 - p)
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = -a * alpha_p * p
     out = (input * keep + alpha_p * (1 - keep)) * a + b
@@ -91,11 +97,35 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             scale = ember.where(norms > max_norm, max_norm / (norms + 1e-7), ember.ones_like(norms))
             weight[input.reshape(-1)] = rows * scale
     rows = weight[input]
+    if scale_grad_by_freq:
+        rows = _scale_grad_by_freq(rows, input, weight.shape[0])
     if padding_idx is None:
         return rows
     # The padding row is returned as is but never receives a gradient.
     is_pad = (input == padding_idx).unsqueeze(-1)
     return ember.where(is_pad, rows.detach(), rows)
+
+
+class _GradScale(Function):
+    """Identity forward; the backward multiplies the gradient by a fixed factor."""
+
+    @staticmethod
+    def forward(ctx, input, factor):
+        ctx.factor = factor
+        return input.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.factor, None
+
+
+def _scale_grad_by_freq(rows, indices, num_embeddings):
+    """rows (..., D) looked up at indices: each row's gradient divided by how often its index occurs in
+    indices (PyTorch's scale_grad_by_freq), so a frequent word does not dominate the update."""
+    flat = indices.reshape(-1)
+    counts = ember.zeros(num_embeddings, dtype=rows.dtype).index_add(0, flat, ember.ones(flat.shape, dtype=rows.dtype))
+    factor = (1.0 / counts[flat]).reshape(tuple(indices.shape) + (1,))
+    return _GradScale.apply(rows, factor)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -161,10 +191,3 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     norm = ember.norm(input, p, dim, keepdim=True)
     return input / ember.clamp(norm, min=eps)
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    dot = (x1 * x2).sum(dim)
-    n1 = ember.clamp(ember.norm(x1, 2, dim), min=eps)
-    n2 = ember.clamp(ember.norm(x2, 2, dim), min=eps)
-    return dot / (n1 * n2)

@@ -278,3 +278,52 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0,
+                                      swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with any distance d (pairwise_distance by default)."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.dim() == positive.dim() == negative.dim():
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.dim()}D, positive {positive.dim()}D, and negative "
+                           f"{negative.dim()}D inputs")
+    distance = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = ember.minimum(d_neg, distance(positive, negative))
+    return _reduce(ember.clamp(margin + d_pos - d_neg, min=0), reduction)
+
+
+def _length_list(lengths, name):
+    if isinstance(lengths, ember.Tensor):
+        if lengths.is_floating_point():
+            raise RuntimeError(f"ctc_loss: expected {name} to be an integer tensor, got {lengths.dtype}")
+        return [int(v) for v in lengths.reshape(-1).tolist()]
+    if isinstance(lengths, int):
+        return [lengths]
+    return [int(v) for v in lengths]
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """Connectionist temporal classification: log_probs (T, N, C) (log_softmax outputs) or unbatched (T, C);
+    targets (N, S) padded or the 1-D concatenation of all targets. The alpha recursion and its
+    gradient are one C++ kernel each. mean divides each loss by its target length, then averages."""
+    unbatched = log_probs.dim() == 2
+    if unbatched:
+        log_probs = log_probs.unsqueeze(1)
+        if targets.dim() == 1 and not isinstance(target_lengths, (list, tuple)) and \
+                (not isinstance(target_lengths, ember.Tensor) or target_lengths.dim() == 0):
+            targets = targets.unsqueeze(0)
+    in_lengths = _length_list(input_lengths, "input_lengths")
+    tg_lengths = _length_list(target_lengths, "target_lengths")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    nll = ember._C._ctc_loss_nll(log_probs, targets, in_lengths, tg_lengths, blank, zero_infinity)
+    if reduction == "none":
+        return nll.squeeze(0) if unbatched else nll
+    if reduction == "sum":
+        return nll.sum()
+    divisor = ember.tensor([max(v, 1) for v in tg_lengths], dtype=nll.dtype)
+    return (nll / divisor).mean()

@@ -21,3 +21,12 @@ from ember.nn.modules.pooling import (  # noqa: F401
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
     MaxPool2d)
 from ember.nn.modules.fold import Fold, Unfold  # noqa: F401
+from ember.nn.modules.attention import MultiheadAttention  # noqa: F401
+from ember.nn.modules.transformer import (  # noqa: F401
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+from ember.nn.modules.extra_layers import (  # noqa: F401
+    CosineSimilarity, CrossMapLRN2d, Dropout3d, EmbeddingBag, FeatureAlphaDropout, LocalResponseNorm, PairwiseDistance, RMSNorm,
+    RReLU)
+from ember.nn.modules.loss import CTCLoss, TripletMarginWithDistanceLoss  # noqa: F401
+from ember.nn.modules.lazy import *  # noqa: F401,F403
+from ember.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401

@@ -3,7 +3,7 @@ from collections import OrderedDict, namedtuple
 
 import ember
 from ember._C import Tensor
-from ember.nn.parameter import Buffer, Parameter
+from ember.nn.parameter import Buffer, Parameter, is_lazy
 from ember.utils.hooks import RemovableHandle
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -363,6 +363,8 @@ class Module:
                     errors.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(value)}")
                     continue
+                if is_lazy(target):  # a lazy module's placeholder takes the checkpoint's shape
+                    target.materialize(value.shape, dtype=value.dtype if value.is_floating_point() else None)
                 if tuple(value.shape) != tuple(target.shape):
                     errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
                                   f"checkpoint, the shape in current model is {target.shape}.")

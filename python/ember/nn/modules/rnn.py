@@ -11,6 +11,7 @@ from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
+from ember.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -128,8 +129,12 @@ class RNNBase(Module):
             raise RuntimeError(f"Expected hidden size {shape}, got {list(hx.shape)}")
         return hx
 
-    def _run(self, input, hx, cx):
-        """Runs all layers and directions; input is (seq, batch, features)."""
+    def _run(self, input, hx, cx, lengths=None):
+        """Runs all layers and directions; input is (seq, batch, features). With lengths (int64, one per
+        sequence) a sequence's state stops changing after its last step (and, in reverse, starts at
+        it); its outputs past the end are 0."""
+        alive = None if lengths is None else \
+            (ember.arange(input.shape[0]).unsqueeze(1) < lengths.unsqueeze(0)).unsqueeze(-1)
         directions = 2 if self.bidirectional else 1
         layer_input = input
         h_out, c_out = [], []
@@ -145,12 +150,18 @@ class RNNBase(Module):
                 seq = [None] * x_proj.shape[0]
                 for t in steps:
                     if self.mode == "LSTM":
-                        h, c = _lstm_step(x_proj[t], h, c, w_hh, b_hh, w_hr)
+                        h_new, c_new = _lstm_step(x_proj[t], h, c, w_hh, b_hh, w_hr)
                     elif self.mode == "GRU":
-                        h = _gru_step(x_proj[t], h, w_hh, b_hh)
+                        h_new, c_new = _gru_step(x_proj[t], h, w_hh, b_hh), None
                     else:
-                        h = _rnn_step(self.mode, x_proj[t], h, w_hh, b_hh)
-                    seq[t] = h
+                        h_new, c_new = _rnn_step(self.mode, x_proj[t], h, w_hh, b_hh), None
+                    if alive is None:
+                        h, c = h_new, c_new
+                        seq[t] = h
+                    else:
+                        h = ember.where(alive[t], h_new, h)
+                        c = ember.where(alive[t], c_new, c) if c_new is not None else None
+                        seq[t] = ember.where(alive[t], h_new, ember.zeros_like(h_new))
                 outputs.append(ember.stack(seq, 0))
                 h_out.append(h)
                 c_out.append(c)
@@ -160,6 +171,8 @@ class RNNBase(Module):
         return layer_input, ember.stack(h_out, 0), (ember.stack(c_out, 0) if cx is not None else None)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input)
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
@@ -178,6 +191,32 @@ class RNNBase(Module):
         if not batched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None
+        return (output, (h_n, c_n)) if self.mode == "LSTM" else (output, h_n)
+
+
+    def _forward_packed(self, packed, hx):
+        """Runs the padded batch with per-sequence lengths (in the packed, sorted order); the output is
+        packed the same way and the final states are returned in the caller's order."""
+        x, lengths = pad_packed_sequence(PackedSequence(packed.data, packed.batch_sizes))
+        self._check_input(x)
+        order, restore = packed.sorted_indices, packed.unsorted_indices
+        out_width = self.proj_size or self.hidden_size
+
+        def sort_state(state, width):
+            state = self._initial_state(state, x.shape[1], True, width, x.dtype)
+            return state if order is None else state.index_select(1, order)
+
+        if self.mode == "LSTM":
+            h0, c0 = (None, None) if hx is None else hx
+            h0, c0 = sort_state(h0, out_width), sort_state(c0, self.hidden_size)
+        else:
+            h0, c0 = sort_state(hx, out_width), None
+        output, h_n, c_n = self._run(x, h0, c0, lengths)
+        present = ember.arange(x.shape[1]).unsqueeze(0) < packed.batch_sizes.unsqueeze(1)
+        output = PackedSequence(output[present], packed.batch_sizes, order, restore)
+        if restore is not None:
+            h_n = h_n.index_select(1, restore)
+            c_n = c_n.index_select(1, restore) if c_n is not None else None
         return (output, (h_n, c_n)) if self.mode == "LSTM" else (output, h_n)
 
 
