@@ -1,6 +1,7 @@
-// Transposed convolution and resampling: ember.conv_transpose1d/2d and the private _upsample that
-// F.interpolate calls once it has resolved sizes and scales.
+// Transposed convolution and resampling: ember.conv_transpose1d/2d, ember.grid_sampler (F.grid_sample's
+// core) and the private _upsample that F.interpolate calls once it has resolved sizes and scales.
 #include "ops/conv_transpose.h"
+#include "ops/grid_sample.h"
 #include "ops/resample.h"
 #include "python/bindings.h"
 
@@ -22,6 +23,8 @@ void init_resample_ops(py::module_& m) {
   }
   m.def("_upsample", &upsample, py::arg("input"), py::arg("output_size"), py::arg("scales"), py::arg("mode"),
         py::arg("align_corners"));
+  m.def("grid_sampler", &grid_sampler, py::arg("input"), py::arg("grid"), py::arg("interpolation_mode"),
+        py::arg("padding_mode"), py::arg("align_corners"));
 }
 
 }  // namespace ember::python
