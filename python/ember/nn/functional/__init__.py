@@ -4,6 +4,6 @@ from ember.nn.functional.conv import *  # noqa: F401,F403
 from ember.nn.functional.layers import *  # noqa: F401,F403
 from ember.nn.functional.loss import *  # noqa: F401,F403
 from ember.nn.functional.loss import pairwise_distance, logsigmoid  # noqa: F401
-from ember.nn.functional.conv3d import *  # noqa: F401,F403
+from ember.nn.functional.conv_nd import *  # noqa: F401,F403
 from ember.nn.functional.pooling import *  # noqa: F401,F403
 from ember.nn.functional.sampling import *  # noqa: F401,F403
