@@ -62,7 +62,7 @@ def _combine_indices(plane_idx, depth_idx, x5, plane_out):
     n, c, depth, h, w = x5.shape
     oh, ow = plane_out
     flat = plane_idx.reshape(n, c, depth * oh * ow)
-    chosen = depth_idx.reshape(n, c, -1)
+    chosen = depth_idx.reshape(n, c, depth_idx.shape[2] * oh * ow)
     hw = flat.gather(2, chosen)
     return (ember.floor_divide(chosen, oh * ow) * (h * w) + hw).reshape(depth_idx.shape[:3] + (oh, ow))
 
@@ -203,7 +203,10 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n):
     volume = 1
     for s in size:
         volume *= s
-    flat_idx = idx.reshape(x.shape[0], x.shape[1], -1)
+    per_plane = 1
+    for s in x.shape[2:]:
+        per_plane *= s
+    flat_idx = idx.reshape(x.shape[0], x.shape[1], per_plane)
     if flat_idx.numel():
         lo, hi = int(flat_idx.min().item()), int(flat_idx.max().item())
         if lo < 0 or hi >= volume:
@@ -211,7 +214,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n):
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                                f"{'x'.join(map(str, size))})")
     out = ember.zeros((x.shape[0], x.shape[1], volume), dtype=x.dtype)
-    out = out.scatter(2, flat_idx, x.reshape(x.shape[0], x.shape[1], -1))
+    out = out.scatter(2, flat_idx, x.reshape(x.shape[0], x.shape[1], per_plane))
     out = out.reshape(x.shape[0], x.shape[1], *size)
     return out if batched else out.squeeze(0)
 
