@@ -21,6 +21,7 @@ void init_optim_ops(pybind11::module_& m);
 void init_dlpack(pybind11::module_& m, TensorClass& cls);
 void init_random_ops(pybind11::module_& m, TensorClass& cls);
 void init_conv_ops(pybind11::module_& m, TensorClass& cls);
+void init_resample_ops(pybind11::module_& m);
 void init_norm_ops(pybind11::module_& m);
 void init_loss_ops(pybind11::module_& m);
 void init_parallel(pybind11::module_& m);

@@ -30,6 +30,7 @@ PYBIND11_MODULE(_C, m) {
   init_dlpack(m, cls);
   init_random_ops(m, cls);
   init_conv_ops(m, cls);
+  init_resample_ops(m);
   init_norm_ops(m);
   init_loss_ops(m);
   init_parallel(m);

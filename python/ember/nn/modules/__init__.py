@@ -30,3 +30,10 @@ from ember.nn.modules.extra_layers import (  # noqa: F401
 from ember.nn.modules.loss import CTCLoss, TripletMarginWithDistanceLoss  # noqa: F401
 from ember.nn.modules.lazy import *  # noqa: F401,F403
 from ember.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
+from ember.nn.modules.conv import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d  # noqa: F401
+from ember.nn.modules.pooling import (  # noqa: F401
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d, MaxUnpool1d,
+    MaxUnpool2d, MaxUnpool3d)
+from ember.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
+from ember.nn.modules.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: F401
+from ember.nn.modules.padding import *  # noqa: F401,F403

@@ -1,11 +1,12 @@
-"""Conv1d and Conv2d, with PyTorch's parameters, initialisation, padding modes and repr."""
+"""Conv1d/2d/3d and ConvTranspose1d/2d/3d, with PyTorch's parameters, initialisation, padding modes and repr."""
 import math
 
 import ember
 from ember.nn.functional import conv as F
+from ember.nn.functional import conv_nd as F3
 from ember.nn.modules.module import Module
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -16,9 +17,10 @@ def _ntuple(x, n):
 
 class _ConvNd(Module):
     _n = 0  # spatial dims
+    _transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, output_padding=0):
         super().__init__()
         from ember.nn.parameter import Parameter
 
@@ -41,8 +43,8 @@ class _ConvNd(Module):
         self.stride = _ntuple(stride, n)
         self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
         self.dilation = _ntuple(dilation, n)
-        self.transposed = False
-        self.output_padding = (0,) * n
+        self.transposed = self._transposed
+        self.output_padding = _ntuple(output_padding, n)
         self.groups = groups
         self.padding_mode = padding_mode
         # F.pad's order (last dim first, before/after) for the non-zero padding modes.
@@ -55,8 +57,9 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = [0, 0] * n
         else:
             self._reversed_padding_repeated_twice = [p for p in reversed(self.padding) for _ in range(2)]
-        self.weight = Parameter(ember.empty((out_channels, in_channels // groups, *self.kernel_size),
-                                            device=device, dtype=dtype))
+        # A transposed convolution's weight is its adjoint convolution's: (in, out // groups, *kernel).
+        channels = (in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(ember.empty((*channels, *self.kernel_size), device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(ember.empty(out_channels, device=device, dtype=dtype))
         else:
@@ -78,6 +81,8 @@ class _ConvNd(Module):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
         if self.padding != (0,) * len(self.padding):
             s += ", padding={padding}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += ", output_padding={output_padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += ", dilation={dilation}"
         if self.groups != 1:
@@ -111,3 +116,66 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias, F.conv2d)
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) inputs."""
+
+    _n = 3
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias, F3.conv3d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype, output_padding)
+
+    def _output_padding(self, input, output_size):
+        """The output_padding that gives `output_size` (PyTorch's rule and messages)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._n
+        non_spatial = 2 if input.dim() == n + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == non_spatial + n:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
+                             f"{non_spatial + n} elements (got {len(output_size)})")
+        min_sizes = [(input.shape[d + non_spatial] - 1) * self.stride[d] - 2 * self.padding[d]
+                     + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, self.stride)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
+                                 f"to {max_sizes} (for an input of {list(input.shape[non_spatial:])})")
+        return tuple(o - m for o, m in zip(output_size, min_sizes))
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return self._conv_transpose(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                    self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-d convolution (the gradient of Conv1d w.r.t. its input), e.g. for upsampling."""
+
+    _n = 1
+    _conv_transpose = staticmethod(F3.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    _n = 2
+    _conv_transpose = staticmethod(F3.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    _n = 3
+    _conv_transpose = staticmethod(F3.conv_transpose3d)
