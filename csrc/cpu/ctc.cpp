@@ -20,6 +20,13 @@ double log_add(double a, double b) {
   return m + std::log1p(std::exp(-std::abs(a - b)));
 }
 
+/// log(exp(a) + exp(b) + exp(c)) with one log: the recursion's step from up to three predecessors.
+double log_add3(double a, double b, double c) {
+  const double m = std::max(a, std::max(b, c));
+  if (m == kNegInf) return kNegInf;
+  return m + std::log(std::exp(a - m) + std::exp(b - m) + std::exp(c - m));
+}
+
 /// One sample's view: its labels, lengths and the (T, N, C) log_probs column of the sample.
 template <typename T>
 struct Sample {
@@ -60,9 +67,7 @@ double forward_sample(const Sample<T>& x, double* alpha, int64_t width) {
     double* cur = alpha + t * width;
     for (int64_t s = 0; s < width; ++s) cur[s] = kNegInf;
     for (int64_t s = 0; s < S; ++s) {
-      double a = prev[s];
-      if (s >= 1) a = log_add(a, prev[s - 1]);
-      if (x.may_skip(s)) a = log_add(a, prev[s - 2]);
+      const double a = log_add3(prev[s], s >= 1 ? prev[s - 1] : kNegInf, x.may_skip(s) ? prev[s - 2] : kNegInf);
       cur[s] = a == kNegInf ? kNegInf : a + x.at(t, x.label(s));
     }
   }
@@ -102,9 +107,8 @@ void backward_sample(const Sample<T>& x, const double* alpha, int64_t width, dou
     const double* next = beta.data() + (t + 1) * width;
     double* cur = beta.data() + t * width;
     for (int64_t s = 0; s < S; ++s) {
-      double b = next[s];
-      if (s + 1 < S) b = log_add(b, next[s + 1]);
-      if (s + 2 < S && x.may_skip(s + 2)) b = log_add(b, next[s + 2]);
+      const double b = log_add3(next[s], s + 1 < S ? next[s + 1] : kNegInf,
+                                s + 2 < S && x.may_skip(s + 2) ? next[s + 2] : kNegInf);
       cur[s] = b == kNegInf ? kNegInf : b + x.at(t, x.label(s));
     }
   }
