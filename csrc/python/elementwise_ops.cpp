@@ -356,8 +356,13 @@ void def_special_math(py::module_& m, TensorClass& cls) {
     UnaryOp o = op;
     def_function_and_method(m, cls, name, [o](Tensor& a) -> Tensor& { return unary_inplace(a, o); });
   }
-  def_function_and_method(m, cls, "deg2rad_", [](Tensor& a) -> Tensor& { return mul_(a, wrap_scalar(M_PI / 180, a.dtype())); });
-  def_function_and_method(m, cls, "rad2deg_", [](Tensor& a) -> Tensor& { return mul_(a, wrap_scalar(180 / M_PI, a.dtype())); });
+  // A Python float factor: an integer self is then the in-place error, as in PyTorch.
+  def_function_and_method(m, cls, "deg2rad_", [](Tensor& a) -> Tensor& {
+    return mul_(a, as_operand(py::float_(M_PI / 180), a, "deg2rad_"));
+  });
+  def_function_and_method(m, cls, "rad2deg_", [](Tensor& a) -> Tensor& {
+    return mul_(a, as_operand(py::float_(180 / M_PI), a, "rad2deg_"));
+  });
 
   m.def("polygamma", [](int64_t n, const Tensor& a) { return polygamma(n, a); }, py::arg("n"), py::arg("input"));
   cls.def("polygamma", [](const Tensor& a, int64_t n) { return polygamma(n, a); }, py::arg("n"));
