@@ -14,7 +14,7 @@ namespace {
 
 // Which dtypes a unary functor is instantiated for. The op layer has already converted the input
 // to a dtype the op accepts, so the other cases are unreachable.
-enum class Types { Floating, All, Integral, Predicate };
+enum class Types { Floating, All, Integral, Predicate, FloatingToInt32 };
 
 template <Types types, typename Op>
 void unary_typed(const Tensor& out, const Tensor& in, const Op& op) {
@@ -22,9 +22,10 @@ void unary_typed(const Tensor& out, const Tensor& in, const Op& op) {
   auto run = [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (types == Types::Predicate) elementwise_loop<bool, T>(loop, op);
+    else if constexpr (types == Types::FloatingToInt32) elementwise_loop<int32_t, T>(loop, op);
     else elementwise_loop<T, T>(loop, op);
   };
-  if constexpr (types == Types::Floating) {
+  if constexpr (types == Types::Floating || types == Types::FloatingToInt32) {
     dispatch_floating(in.dtype(), "unary", run);
   } else if constexpr (types == Types::Integral) {
     EMBER_CHECK(!is_floating(in.dtype()), "[unary] integral dtype expected");
@@ -113,6 +114,29 @@ void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs&
     case U::IsNan: return unary_typed<Types::Predicate>(out, in, IsNanOp{});
     case U::IsInf: return unary_typed<Types::Predicate>(out, in, IsInfOp{});
     case U::IsFinite: return unary_typed<Types::Predicate>(out, in, IsFiniteOp{});
+    case U::Asinh: return unary_typed<F>(out, in, AsinhOp{});
+    case U::Acosh: return unary_typed<F>(out, in, AcoshOp{});
+    case U::Atanh: return unary_typed<F>(out, in, AtanhOp{});
+    case U::Lgamma: return unary_typed<F>(out, in, LgammaOp{});
+    case U::Digamma: return unary_typed<F>(out, in, DigammaOp{});
+    case U::Polygamma: return unary_typed<F>(out, in, PolygammaOp{static_cast<int64_t>(args.a)});
+    case U::I0: return unary_typed<F>(out, in, I0Op{});
+    case U::I0e: return unary_typed<F>(out, in, I0eOp{});
+    case U::I1: return unary_typed<F>(out, in, I1Op{});
+    case U::I1e: return unary_typed<F>(out, in, I1eOp{});
+    case U::Sinc: return unary_typed<F>(out, in, SincOp{});
+    case U::Logit: return unary_typed<F>(out, in, LogitOp{args.a});
+    case U::Erfcx: return unary_typed<F>(out, in, ErfcxOp{});
+    case U::Ndtr: return unary_typed<F>(out, in, NdtrOp{});
+    case U::Ndtri: return unary_typed<F>(out, in, NdtriOp{});
+    case U::LogNdtr: return unary_typed<F>(out, in, LogNdtrOp{});
+    case U::Entr: return unary_typed<F>(out, in, EntrOp{});
+    case U::Angle: return unary_typed<F>(out, in, AngleOp{});
+    case U::FrexpMantissa: return unary_typed<F>(out, in, FrexpMantissaOp{});
+    case U::FrexpExponent: return unary_typed<Types::FloatingToInt32>(out, in, FrexpExponentOp{});
+    case U::Signbit: return unary_typed<Types::Predicate>(out, in, SignbitOp{});
+    case U::IsPosInf: return unary_typed<Types::Predicate>(out, in, IsPosInfOp{});
+    case U::IsNegInf: return unary_typed<Types::Predicate>(out, in, IsNegInfOp{});
   }
 }
 

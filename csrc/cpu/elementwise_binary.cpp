@@ -76,6 +76,21 @@ void binary_cpu(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b
     case B::LogicalAnd: return predicate<LogicalAndOp>(out, a, b);
     case B::LogicalOr: return predicate<LogicalOrOp>(out, a, b);
     case B::LogicalXor: return predicate<LogicalXorOp>(out, a, b);
+    case B::Hypot: return arithmetic<F, HypotOp>(out, a, b);
+    case B::LogAddExp: return arithmetic<F, LogAddExpOp>(out, a, b);
+    case B::LogAddExp2: return arithmetic<F, LogAddExp2Op>(out, a, b);
+    case B::Xlogy: return arithmetic<F, XlogyOp>(out, a, b);
+    case B::Xlog1py: return arithmetic<F, Xlog1pyOp>(out, a, b);
+    case B::Copysign: return arithmetic<F, CopysignOp>(out, a, b);
+    case B::NextAfter: return arithmetic<F, NextAfterOp>(out, a, b);
+    case B::Igamma: return arithmetic<F, IgammaOp>(out, a, b);
+    case B::Igammac: return arithmetic<F, IgammacOp>(out, a, b);
+    case B::Zeta: return arithmetic<F, ZetaOp>(out, a, b);
+    case B::Gcd: return arithmetic<I, GcdOp>(out, a, b);
+    case B::Lcm: return arithmetic<I, LcmOp>(out, a, b);
+    case B::LeftShift: return arithmetic<I, LeftShiftOp>(out, a, b);
+    case B::RightShift: return arithmetic<I, RightShiftOp>(out, a, b);
+    case B::Heaviside: return arithmetic<A, HeavisideOp>(out, a, b);
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // One small functor per elementwise op. Kernels inline them into the shared loops in loops.h; the
 // kernel picks which dtypes each functor is instantiated for (float-only math never sees an int).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -8,6 +9,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "cpu/special_math.h"
 #include "cpu/vec_math.h"
 
 namespace ember::cpu {
@@ -98,6 +100,54 @@ EMBER_FLOAT_UNARY(ErfcOp, std::erfc(a))
 EMBER_FLOAT_UNARY(ErfinvOp, T(erfinv_scalar(double(a))))
 EMBER_FLOAT_UNARY(FracOp, a - std::trunc(a))
 EMBER_FLOAT_UNARY(ReciprocalOp, T(1) / a)
+
+// ---- special functions: float32 is computed in double (special_math.h) and rounded -------------
+
+EMBER_FLOAT_UNARY(AsinhOp, std::asinh(a))
+EMBER_FLOAT_UNARY(AcoshOp, std::acosh(a))
+EMBER_FLOAT_UNARY(AtanhOp, std::atanh(a))
+EMBER_FLOAT_UNARY(LgammaOp, std::lgamma(a))
+EMBER_FLOAT_UNARY(DigammaOp, T(special::digamma(double(a))))
+EMBER_FLOAT_UNARY(I0Op, T(special::bessel_i0(double(a))))
+EMBER_FLOAT_UNARY(I0eOp, T(special::bessel_i0e(double(a))))
+EMBER_FLOAT_UNARY(I1Op, T(special::bessel_i1(double(a))))
+EMBER_FLOAT_UNARY(I1eOp, T(special::bessel_i1e(double(a))))
+EMBER_FLOAT_UNARY(ErfcxOp, T(special::erfcx(double(a))))
+EMBER_FLOAT_UNARY(NdtrOp, T(0.5 * std::erfc(-double(a) * 0.70710678118654752440)))
+EMBER_FLOAT_UNARY(NdtriOp, T(special::ndtri(double(a))))
+EMBER_FLOAT_UNARY(LogNdtrOp, T(special::log_ndtr(double(a))))
+// -x log x: 0 at 0, -inf for negative x (PyTorch's entr), NaN stays NaN.
+EMBER_FLOAT_UNARY(EntrOp, a > T(0) ? -a * std::log(a) : a == T(0) ? T(0)
+                          : a < T(0) ? -std::numeric_limits<T>::infinity() : a)
+// The argument of a real number: pi for negative x, 0 otherwise, NaN stays NaN.
+EMBER_FLOAT_UNARY(AngleOp, a != a ? a : a < T(0) ? T(3.14159265358979323846) : T(0))
+EMBER_FLOAT_UNARY(FrexpMantissaOp, [a] { int e; return std::frexp(a, &e); }())
+/// sin(pi x) / (pi x), 1 at 0, evaluated as PyTorch does.
+struct SincOp {
+  template <typename T>
+  T operator()(T a) const {
+    if (a == T(0)) return T(1);
+    T pi_a = T(3.14159265358979323846) * a;
+    return std::sin(pi_a) / pi_a;
+  }
+};
+struct PolygammaOp {
+  int64_t n;
+  template <typename T>
+  T operator()(T a) const { return T(special::polygamma(n, double(a))); }
+};
+/// log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps >= 0.
+struct LogitOp {
+  double eps;
+  template <typename T>
+  T operator()(T a) const {
+    if (eps >= 0) {
+      const T lo = T(eps), hi = T(1) - lo;
+      a = a < lo ? lo : a > hi ? hi : a;
+    }
+    return std::log(a / (T(1) - a));
+  }
+};
 #undef EMBER_FLOAT_UNARY
 
 struct SoftplusOp {
@@ -211,6 +261,40 @@ struct IsFiniteOp {
   bool operator()(T a) const {
     if constexpr (std::is_floating_point_v<T>) return a - a == T(0);  // false for inf and NaN
     else return true;
+  }
+};
+
+struct SignbitOp {
+  template <typename T>
+  bool operator()(T a) const {
+    if constexpr (std::is_floating_point_v<T>) return std::signbit(a);
+    else if constexpr (std::is_signed_v<T>) return a < T(0);
+    else return false;
+  }
+};
+struct IsPosInfOp {
+  template <typename T>
+  bool operator()(T a) const {
+    if constexpr (std::is_floating_point_v<T>) return a == std::numeric_limits<T>::infinity();
+    else return false;
+  }
+};
+struct IsNegInfOp {
+  template <typename T>
+  bool operator()(T a) const {
+    if constexpr (std::is_floating_point_v<T>) return a == -std::numeric_limits<T>::infinity();
+    else return false;
+  }
+};
+
+// ---- unary, int32 output ---------------------------------------------------------------------
+
+struct FrexpExponentOp {
+  template <typename T>
+  int32_t operator()(T a) const {
+    int e;
+    std::frexp(a, &e);
+    return e;
   }
 };
 
@@ -331,6 +415,116 @@ struct FminOp {
 struct BitwiseAndOp { template <typename T> T operator()(T a, T b) const { return T(a & b); } };
 struct BitwiseOrOp { template <typename T> T operator()(T a, T b) const { return T(a | b); } };
 struct BitwiseXorOp { template <typename T> T operator()(T a, T b) const { return T(a ^ b); } };
+
+// ---- binary, floating point (special functions in double) -------------------------------------
+
+struct HypotOp { template <typename T> T operator()(T a, T b) const { return std::hypot(a, b); } };
+struct CopysignOp { template <typename T> T operator()(T a, T b) const { return std::copysign(a, b); } };
+struct NextAfterOp { template <typename T> T operator()(T a, T b) const { return std::nextafter(a, b); } };
+/// log(e^a + e^b) as max + log1p(e^-|a - b|); equal infinities give themselves, not NaN.
+struct LogAddExpOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if (std::isinf(a) && a == b) return a;
+    return std::max(a, b) + std::log1p(std::exp(-std::abs(a - b)));
+  }
+};
+struct LogAddExp2Op {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if (std::isinf(a) && a == b) return a;
+    return std::max(a, b) + std::log1p(std::exp2(-std::abs(a - b))) * T(1.44269504088896340736);
+  }
+};
+/// x log(y), 0 where x == 0 unless y is NaN.
+struct XlogyOp {
+  template <typename T>
+  T operator()(T x, T y) const { return y != y ? y : x == T(0) ? T(0) : x * std::log(y); }
+};
+struct Xlog1pyOp {
+  template <typename T>
+  T operator()(T x, T y) const { return y != y ? y : x == T(0) ? T(0) : x * std::log1p(y); }
+};
+struct IgammaOp {
+  template <typename T>
+  T operator()(T a, T x) const { return T(special::igamma(double(a), double(x))); }
+};
+struct IgammacOp {
+  template <typename T>
+  T operator()(T a, T x) const { return T(special::igammac(double(a), double(x))); }
+};
+struct ZetaOp {
+  template <typename T>
+  T operator()(T s, T q) const { return T(special::hurwitz_zeta(double(s), double(q))); }
+};
+
+// ---- binary, integers --------------------------------------------------------------------------
+
+/// |a| without the overflow of -min.
+template <typename T>
+std::make_unsigned_t<T> magnitude(T a) {
+  using U = std::make_unsigned_t<T>;
+  if constexpr (std::is_signed_v<T>) return a < 0 ? U(U(0) - U(a)) : U(a);
+  else return a;
+}
+template <typename T>
+std::make_unsigned_t<T> gcd_magnitude(T a, T b) {
+  std::make_unsigned_t<T> x = magnitude(a), y = magnitude(b);
+  while (y != 0) {
+    auto r = x % y;
+    x = y;
+    y = r;
+  }
+  return x;
+}
+// Bool never reaches the integer functors (the op raises first); they compile it as a no-op.
+struct GcdOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_bool<T>) return a;
+    else return T(gcd_magnitude(a, b));
+  }
+};
+/// |a / gcd * b|, 0 when both are 0 (wrapping on overflow, as PyTorch).
+struct LcmOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_bool<T>) return a;
+    else {
+      auto g = gcd_magnitude(a, b);
+      return g == 0 ? T(0) : T(magnitude(a) / g * magnitude(b));
+    }
+  }
+};
+/// a << b; a shift that is negative or at least the width gives 0.
+struct LeftShiftOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_bool<T>) return a;
+    else {
+      constexpr int width = sizeof(T) * 8;
+      if (std::make_signed_t<T>(b) < 0 || b >= width) return T(0);
+      return T(std::make_unsigned_t<T>(a) << b);
+    }
+  }
+};
+/// a >> b (arithmetic for signed types); a shift that is negative or too wide fills with the sign.
+struct RightShiftOp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_bool<T>) return a;
+    else {
+      constexpr int max_shift = sizeof(T) * 8 - std::is_signed_v<T>;
+      if (std::make_signed_t<T>(b) < 0 || b >= max_shift) return T(a >> max_shift);
+      return T(a >> b);
+    }
+  }
+};
+/// 0 / 1 by the sign of x, `values` where x == 0 (NaN gives 0, as PyTorch).
+struct HeavisideOp {
+  template <typename T>
+  T operator()(T x, T values) const { return x == T(0) ? values : T(x > T(0)); }
+};
 
 // ---- binary, bool output ---------------------------------------------------------------------
 

@@ -117,6 +117,17 @@ static Types binary_types(BinaryOp op, const Tensor& a, const Tensor& b, const c
     case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt:
     case BinaryOp::Ge: case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr:
     case BinaryOp::LogicalXor: return {t, DType::Bool};
+    case BinaryOp::Hypot: case BinaryOp::LogAddExp: case BinaryOp::LogAddExp2: case BinaryOp::NextAfter:
+    case BinaryOp::Igamma: case BinaryOp::Igammac: check_dtype(is_floating(t), name, t); return {t, t};
+    case BinaryOp::Xlogy: case BinaryOp::Xlog1py: case BinaryOp::Copysign:
+    case BinaryOp::Zeta: return {float_type(t), float_type(t)};
+    case BinaryOp::Gcd: case BinaryOp::Lcm: case BinaryOp::LeftShift: case BinaryOp::RightShift:
+      check_dtype(!is_floating(t) && t != DType::Bool, name, t);
+      return {t, t};
+    case BinaryOp::Heaviside:
+      EMBER_CHECK(a.dtype() == b.dtype() || a->wrapped_number || b->wrapped_number,
+                  "heaviside is not yet implemented for tensors with different dtypes.");
+      return {t, t};
     default: return {t, t};
   }
 }
@@ -150,8 +161,11 @@ static Types unary_types(UnaryOp op, DType d, const char* name) {
     case UnaryOp::Frac: case UnaryOp::Gelu: case UnaryOp::GeluTanh: case UnaryOp::Silu:
     case UnaryOp::Softplus: check_dtype(is_floating(d), name, d); return {d, d};
     case UnaryOp::BitwiseNot: check_dtype(!is_floating(d), name, d); return {d, d};
-    case UnaryOp::LogicalNot: case UnaryOp::IsNan: case UnaryOp::IsInf:
-    case UnaryOp::IsFinite: return {d, DType::Bool};
+    case UnaryOp::LogicalNot: case UnaryOp::IsNan: case UnaryOp::IsInf: case UnaryOp::IsFinite:
+    case UnaryOp::Signbit: case UnaryOp::IsPosInf: case UnaryOp::IsNegInf: return {d, DType::Bool};
+    case UnaryOp::FrexpMantissa: case UnaryOp::FrexpExponent:
+      EMBER_CHECK(is_floating(d), "torch.frexp() only supports floating-point dtypes");
+      return {d, op == UnaryOp::FrexpExponent ? DType::Int32 : d};
     default: return {float_type(d), float_type(d)};
   }
 }
@@ -162,7 +176,10 @@ static const char* unary_name(UnaryOp op) {
       "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
       "relu", "gelu", "gelu", "silu", "softplus", "erf", "erfc", "erfinv", "floor", "ceil", "round",
       "trunc", "frac", "reciprocal", "square", "nan_to_num", "bitwise_not", "logical_not",
-      "isnan", "isinf", "isfinite"};
+      "isnan", "isinf", "isfinite", "asinh", "acosh", "atanh", "lgamma", "digamma", "polygamma", "i0",
+      "special_i0e", "special_i1", "special_i1e", "sinc", "logit", "special_erfcx", "special_ndtr",
+      "special_ndtri", "special_log_ndtr", "special_entr", "angle", "frexp", "frexp", "signbit",
+      "isposinf", "isneginf"};
   return names[static_cast<int>(op)];
 }
 
@@ -452,7 +469,7 @@ Tensor mul(const Tensor& a, const Scalar& b) { return mul(a, wrap_scalar(b, resu
 Tensor div(const Tensor& a, const Scalar& b) { return div(a, wrap_scalar(b, result_type(a, b), a.device())); }
 Tensor rdiv(const Tensor& a, const Scalar& b) { return div(wrap_scalar(b, result_type(a, b), a.device()), a); }
 
-// ---- comparisons, logical and bitwise ops (not differentiable) ----------------------------------
+// ---- comparisons, logical, bitwise and integer ops (not differentiable) ----------------------------------
 
 #define EMBER_NON_DIFFERENTIABLE_BINARY(name, Op) \
   Tensor name(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Op, a, b, #name); }
@@ -468,6 +485,13 @@ EMBER_NON_DIFFERENTIABLE_BINARY(logical_xor, LogicalXor)
 EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_and, BitwiseAnd)
 EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_or, BitwiseOr)
 EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_xor, BitwiseXor)
+// PyTorch has no derivative for these either.
+EMBER_NON_DIFFERENTIABLE_BINARY(nextafter, NextAfter)
+EMBER_NON_DIFFERENTIABLE_BINARY(gcd, Gcd)
+EMBER_NON_DIFFERENTIABLE_BINARY(lcm, Lcm)
+EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_left_shift, LeftShift)
+EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_right_shift, RightShift)
+EMBER_NON_DIFFERENTIABLE_BINARY(heaviside, Heaviside)
 #undef EMBER_NON_DIFFERENTIABLE_BINARY
 
 // ---- unary -----------------------------------------------------------------------------------
@@ -484,6 +508,29 @@ EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_xor, BitwiseXor)
   }
 static constexpr double kLn2 = 0.69314718055994530942, kLn10 = 2.30258509299404568402;
 static constexpr double kTwoOverSqrtPi = 1.12837916709551257390, kSqrtPiOverTwo = 0.88622692545275801365;
+static constexpr double kSqrtTwoPi = 2.50662827463100050242, kInvSqrtTwoPi = 0.39894228040143267794;
+static constexpr double kPi = 3.14159265358979323846;
+
+static Tensor bessel_i1_grad(const Tensor& g, const Tensor& x, const Tensor& out, bool scaled) {
+  // At (or next to) 0 the formula is 0/0: the limit 1/2 is used, and the other branch is evaluated at
+  // a safe point so no NaN reaches the gradient (where's backward would multiply it by 0).
+  double eps = x.dtype() == DType::Float32 ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
+  Tensor not_tiny = gt(abs(x), scalar_like(eps, x));
+  Tensor safe_x = where(not_tiny, x, scalar_like(eps, x));
+  Tensor safe_out = where(not_tiny, out, scalar_like(0, out));
+  Tensor d = scaled ? sub(i0e(safe_x), mul(safe_out, add(sign(safe_x), reciprocal(safe_x))))
+                    : sub(i0(safe_x), div(safe_out, safe_x));
+  return mul(g, where(not_tiny, d, scalar_like(0.5, d)));
+}
+
+/// d sinc(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), 0 at 0.
+static Tensor sinc_grad(const Tensor& g, const Tensor& x) {
+  Tensor is_zero = eq(x, scalar_like(0, x));
+  Tensor safe_x = where(is_zero, scalar_like(1, x), x);
+  Tensor pi_x = mul(safe_x, kPi);
+  Tensor d = div(sub(mul(cos(pi_x), pi_x), sin(pi_x)), mul(pi_x, safe_x));
+  return mul(g, where(is_zero, scalar_like(0, d), d));
+}
 EMBER_UNARY(neg, Neg, "NegBackward0", kSaveNone, neg(g))
 EMBER_UNARY(exp, Exp, "ExpBackward0", kSaveOutput, mul(g, out))
 EMBER_UNARY(exp2, Exp2, "Exp2Backward0", kSaveOutput, mul(g, mul(out, kLn2)))
@@ -520,6 +567,26 @@ EMBER_UNARY(trunc, Trunc, "TruncBackward0", kSaveNone, zero_grad(g))
 EMBER_UNARY(frac, Frac, "FracBackward0", kSaveNone, g)
 EMBER_UNARY(reciprocal, Reciprocal, "ReciprocalBackward0", kSaveOutput, neg(mul(g, mul(out, out))))
 EMBER_UNARY(square, Square, "PowBackward0", kSaveInputs, mul(g, mul(x, 2)))
+EMBER_UNARY(asinh, Asinh, "AsinhBackward0", kSaveInputs, mul(g, rsqrt(add(mul(x, x), 1))))
+EMBER_UNARY(acosh, Acosh, "AcoshBackward0", kSaveInputs, mul(g, rsqrt(sub(mul(x, x), 1))))
+EMBER_UNARY(atanh, Atanh, "AtanhBackward0", kSaveInputs, div(g, rsub(mul(x, x), 1)))
+EMBER_UNARY(lgamma, Lgamma, "LgammaBackward0", kSaveInputs, mul(g, digamma(x)))
+EMBER_UNARY(digamma, Digamma, "DigammaBackward0", kSaveInputs, mul(g, polygamma(1, x)))
+EMBER_UNARY(i0, I0, "I0Backward0", kSaveInputs, mul(g, i1(x)))
+EMBER_UNARY(i0e, I0e, "SpecialI0EBackward0", kSaveInputs | kSaveOutput, mul(g, sub(i1e(x), mul(sign(x), out))))
+// d I1 = I0 - I1 / x and d I1e = I0e - I1e (sign(x) + 1 / x), both 1/2 at 0 (the limit).
+EMBER_UNARY(i1, I1, "SpecialI1Backward0", kSaveInputs | kSaveOutput, bessel_i1_grad(g, x, out, false))
+EMBER_UNARY(i1e, I1e, "SpecialI1EBackward0", kSaveInputs | kSaveOutput, bessel_i1_grad(g, x, out, true))
+EMBER_UNARY(sinc, Sinc, "SincBackward0", kSaveInputs, sinc_grad(g, x))
+EMBER_UNARY(erfcx, Erfcx, "SpecialErfcxBackward0", kSaveInputs | kSaveOutput,
+            mul(g, sub(mul(mul(x, out), 2), kTwoOverSqrtPi)))
+EMBER_UNARY(ndtr, Ndtr, "SpecialNdtrBackward0", kSaveInputs, mul(g, mul(exp(mul(mul(x, x), -0.5)), kInvSqrtTwoPi)))
+EMBER_UNARY(ndtri, Ndtri, "SpecialNdtriBackward0", kSaveOutput, mul(g, mul(exp(mul(mul(out, out), 0.5)), kSqrtTwoPi)))
+// d log ndtr(x) = phi(x) / ndtr(x) = exp(-(log_ndtr(x) + x^2 / 2)) / sqrt(2 pi): no underflow.
+EMBER_UNARY(log_ndtr, LogNdtr, "SpecialLogNdtrBackward0", kSaveInputs | kSaveOutput,
+            mul(g, mul(exp(neg(add(out, mul(mul(x, x), 0.5)))), kInvSqrtTwoPi)))
+EMBER_UNARY(entr, Entr, "SpecialEntrBackward0", kSaveInputs, mul(g, neg(add(log(x), 1))))
+EMBER_UNARY(angle, Angle, "AngleBackward0", kSaveNone, zero_grad(g))
 #undef EMBER_UNARY
 
 Tensor round(const Tensor& a, int64_t decimals) {
@@ -570,6 +637,173 @@ Tensor logical_not(const Tensor& a) { return unary(UnaryOp::LogicalNot, a); }
 Tensor isnan(const Tensor& a) { return unary(UnaryOp::IsNan, a); }
 Tensor isinf(const Tensor& a) { return unary(UnaryOp::IsInf, a); }
 Tensor isfinite(const Tensor& a) { return unary(UnaryOp::IsFinite, a); }
+
+// ---- special functions and more unary math ----------------------------------------------------
+
+/// An integer or bool tensor in the default float dtype (floats unchanged), for the composite ops.
+static Tensor to_float(const Tensor& a) { return is_floating(a.dtype()) ? a : to_dtype(a, default_dtype()); }
+
+Tensor deg2rad(const Tensor& a) { return mul(to_float(a), kPi / 180); }
+Tensor rad2deg(const Tensor& a) { return mul(to_float(a), 180 / kPi); }
+
+static void check_polygamma_order(int64_t n) {
+  EMBER_CHECK(n >= 0, "polygamma(n, x) does not support negative n.");
+}
+
+Tensor polygamma(int64_t n, const Tensor& a) {
+  check_polygamma_order(n);
+  Tensor out = unary(UnaryOp::Polygamma, a, UnaryArgs{double(n)});
+  return record_unary("PolygammaBackward0", a, out, kSaveInputs, [n](const Tensor& g, const Tensor& x, const Tensor&) {
+    return mul(g, polygamma(n + 1, x));
+  });
+}
+
+Tensor mvlgamma(const Tensor& a, int64_t p) {
+  EMBER_CHECK(p >= 1, "p has to be greater than or equal to 1");
+  Tensor x = to_float(a);
+  Tensor sum = lgamma(x);
+  for (int64_t i = 1; i < p; ++i) sum = add(sum, lgamma(sub(x, 0.5 * double(i))));
+  return add(sum, double(p) * double(p - 1) / 4 * std::log(kPi));
+}
+
+Tensor logit(const Tensor& a, std::optional<double> eps) {
+  double e = eps && *eps >= 0 ? *eps : -1;  // a negative eps means none, as in PyTorch
+  Tensor out = unary(UnaryOp::Logit, a, UnaryArgs{e});
+  return record_unary("LogitBackward0", a, out, kSaveInputs, [e](const Tensor& g, const Tensor& x, const Tensor&) {
+    Tensor d = div(g, mul(x, rsub(x, 1)));
+    if (e < 0) return d;
+    Tensor clamped = logical_or(lt(x, scalar_like(e, x)), gt(x, scalar_like(1 - e, x)));
+    return where(clamped, scalar_like(0, d), d);
+  });
+}
+
+Tensor positive(const Tensor& a) {
+  EMBER_CHECK(a.dtype() != DType::Bool, "The `+` operator, on a bool tensor is not supported.");
+  return a;
+}
+
+Tensor signbit(const Tensor& a) { return unary(UnaryOp::Signbit, a); }
+Tensor isposinf(const Tensor& a) { return unary(UnaryOp::IsPosInf, a); }
+Tensor isneginf(const Tensor& a) { return unary(UnaryOp::IsNegInf, a); }
+Tensor isreal(const Tensor& a) { return full(a.sizes(), true, DType::Bool, a.device()); }
+
+std::pair<Tensor, Tensor> frexp(const Tensor& a) {
+  Tensor exponent = unary(UnaryOp::FrexpExponent, a);
+  Tensor mantissa = unary(UnaryOp::FrexpMantissa, a);
+  record_unary("FrexpBackward0", a, mantissa, kSaveInputs, [](const Tensor& g, const Tensor& x, const Tensor&) {
+    return div(g, exp2(to_dtype(unary(UnaryOp::FrexpExponent, x), g.dtype())));
+  });
+  return {mantissa, exponent};
+}
+
+// ---- more binary math ----------------------------------------------------------------------------
+
+using GradPair = std::pair<Tensor, Tensor>;
+
+Tensor hypot(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Hypot, a, b, "hypot");
+  return record_binary("HypotBackward0", a, b, out, kSaveInputs | kSaveOutput,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor& out, bool na, bool nb) {
+                         Tensor scale = div(g, out);
+                         return GradPair(na ? mul(scale, x) : Tensor(), nb ? mul(scale, y) : Tensor());
+                       });
+}
+
+/// d log(e^a + e^b) / da = 1 / (1 + e^(b - a)); base 2 alike.
+static Tensor logaddexp_common(BinaryOp op, const Tensor& a, const Tensor& b, const char* name, const char* node) {
+  Tensor out = binary(op, a, b, name);
+  bool base2 = op == BinaryOp::LogAddExp2;
+  return record_binary(node, a, b, out, kSaveInputs,
+                       [base2](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool na, bool nb) {
+                         auto share = [&](const Tensor& from, const Tensor& to) {
+                           Tensor d = sub(to, from);
+                           return div(g, add(base2 ? exp2(d) : exp(d), 1));
+                         };
+                         return GradPair(na ? share(x, y) : Tensor(), nb ? share(y, x) : Tensor());
+                       });
+}
+Tensor logaddexp(const Tensor& a, const Tensor& b) { return logaddexp_common(BinaryOp::LogAddExp, a, b, "logaddexp", "LogaddexpBackward0"); }
+Tensor logaddexp2(const Tensor& a, const Tensor& b) { return logaddexp_common(BinaryOp::LogAddExp2, a, b, "logaddexp2", "Logaddexp2Backward0"); }
+
+Tensor xlogy(const Tensor& x, const Tensor& y) {
+  Tensor out = binary(BinaryOp::Xlogy, x, y, "xlogy");
+  return record_binary("XlogyBackward0", x, y, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&, bool na, bool nb) {
+                         Tensor ga, gb;
+                         // As PyTorch: 0 for x == 0 where log(y) is not finite.
+                         if (na) ga = where(logical_and(eq(a, scalar_like(0, a)), le(b, scalar_like(0, b))),
+                                            scalar_like(0, g), xlogy(g, b));
+                         if (nb) gb = div(mul(g, a), b);
+                         return GradPair(ga, gb);
+                       });
+}
+
+Tensor xlog1py(const Tensor& x, const Tensor& y) {
+  Tensor out = binary(BinaryOp::Xlog1py, x, y, "xlog1py");
+  return record_binary("SpecialXlog1pyBackward0", x, y, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&, bool na, bool nb) {
+                         Tensor ga, gb;
+                         if (na) ga = where(logical_and(eq(a, scalar_like(0, a)), le(b, scalar_like(-1, b))),
+                                            scalar_like(0, g), xlog1py(g, b));
+                         if (nb) gb = div(mul(g, a), add(b, 1));
+                         return GradPair(ga, gb);
+                       });
+}
+
+Tensor copysign(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Copysign, a, b, "copysign");
+  return record_binary("CopysignBackward0", a, b, out, kSaveInputs | kSaveOutput,
+                       [](const Tensor& g, const Tensor& x, const Tensor&, const Tensor& out, bool na, bool nb) {
+                         // d copysign(x, y) / dx = copysign(x, y) / x (+-1), taken as 0 at x == 0.
+                         Tensor ga = na ? where(eq(x, scalar_like(0, x)), scalar_like(0, g), mul(g, div(out, x))) : Tensor();
+                         return GradPair(ga, nb ? zero_grad(g) : Tensor());
+                       });
+}
+
+/// The backward of an op PyTorch gives no derivative for in this operand.
+static void not_differentiable(bool needed, const char* what) {
+  EMBER_CHECK(!needed, "the derivative for '", what, "' is not implemented.");
+}
+
+/// d P(a, x) / dx = x^(a-1) e^-x / Gamma(a) = -d Q(a, x) / dx.
+static Tensor incomplete_gamma(BinaryOp op, const Tensor& a, const Tensor& x, const char* name, const char* node,
+                               const char* a_name) {
+  Tensor out = binary(op, a, x, name);
+  double sign = op == BinaryOp::Igamma ? 1 : -1;
+  return record_binary(node, a, x, out, kSaveInputs,
+                       [sign, a_name](const Tensor& g, const Tensor& s, const Tensor& t, const Tensor&, bool na, bool nb) {
+                         not_differentiable(na, a_name);
+                         if (!nb) return GradPair();
+                         Tensor log_density = sub(sub(mul(sub(s, 1), log(t)), t), lgamma(s));
+                         return GradPair(Tensor(), mul(g, mul(exp(log_density), sign)));
+                       });
+}
+Tensor igamma(const Tensor& a, const Tensor& x) {
+  return incomplete_gamma(BinaryOp::Igamma, a, x, "igamma", "IgammaBackward0", "igamma: input");
+}
+Tensor igammac(const Tensor& a, const Tensor& x) {
+  return incomplete_gamma(BinaryOp::Igammac, a, x, "igammac", "IgammacBackward0", "igammac: input");
+}
+
+Tensor zeta(const Tensor& s, const Tensor& q) {
+  Tensor out = binary(BinaryOp::Zeta, s, q, "zeta");
+  return record_binary("SpecialZetaBackward0", s, q, out, kSaveInputs,
+                       [](const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&, bool na, bool nb) {
+                         not_differentiable(na, "zeta");
+                         // d zeta(s, q) / dq = -s zeta(s + 1, q).
+                         return GradPair(Tensor(), nb ? mul(g, neg(mul(x, zeta(add(x, 1), y)))) : Tensor());
+                       });
+}
+
+Tensor ldexp(const Tensor& a, const Tensor& b) { return mul(a, exp2(b)); }
+
+Tensor float_power(const Tensor& a, const Tensor& exponent) {
+  return pow(to_dtype(a, DType::Float64), to_dtype(exponent, DType::Float64));
+}
+Tensor float_power(const Tensor& a, const Scalar& exponent) { return pow(to_dtype(a, DType::Float64), exponent); }
+Tensor float_power(const Scalar& base, const Tensor& exponent) {
+  return pow(wrap_scalar(base, DType::Float64, exponent.device()), to_dtype(exponent, DType::Float64));
+}
 
 // ---- ternary and parametrised ------------------------------------------------------------------
 
@@ -751,7 +985,81 @@ EMBER_BINARY_INPLACE(atan2, Atan2, atan2)
 EMBER_BINARY_INPLACE(bitwise_and, BitwiseAnd, bitwise_and)
 EMBER_BINARY_INPLACE(bitwise_or, BitwiseOr, bitwise_or)
 EMBER_BINARY_INPLACE(bitwise_xor, BitwiseXor, bitwise_xor)
+
+EMBER_BINARY_INPLACE(hypot, Hypot, hypot)
+EMBER_BINARY_INPLACE(xlogy, Xlogy, xlogy)
+EMBER_BINARY_INPLACE(copysign, Copysign, copysign)
+EMBER_BINARY_INPLACE(nextafter, NextAfter, nextafter)
+EMBER_BINARY_INPLACE(igamma, Igamma, igamma)
+EMBER_BINARY_INPLACE(igammac, Igammac, igammac)
+EMBER_BINARY_INPLACE(gcd, Gcd, gcd)
+EMBER_BINARY_INPLACE(lcm, Lcm, lcm)
+EMBER_BINARY_INPLACE(bitwise_left_shift, LeftShift, bitwise_left_shift)
+EMBER_BINARY_INPLACE(bitwise_right_shift, RightShift, bitwise_right_shift)
+EMBER_BINARY_INPLACE(heaviside, Heaviside, heaviside)
 #undef EMBER_BINARY_INPLACE
+
+// self = op(self, other) for a comparison or logical op: the bool result in self's dtype.
+template <typename Fn>
+static Tensor& comparison_(Tensor& self, const Tensor& other, BinaryOp op, const char* name, const char* node,
+                           const Fn& fn) {
+  Types types = binary_types(op, self, other, name);
+  return inplace(self, name, types.out, {other}, [&] {
+    // self is bool here; only a comparison of bools can run on it directly.
+    if (types.compute == DType::Bool)
+      binary_kernel(self.device(), op, self, self, operand(other, DType::Bool, self.sizes()));
+    else
+      copy_kernel(self.device(), self, fn(self, other));
+  }, [&](const Tensor& s) {
+    // As in PyTorch, self keeps a history through the write, with a zero gradient.
+    return record_binary(node, s, other, to_dtype(fn(s, other), s.dtype()), kSaveNone,
+                         [](const Tensor& g, const Tensor&, const Tensor&, const Tensor&, bool, bool) {
+                           return GradPair(zero_grad(g), zero_grad(g));
+                         });
+  });
+}
+
+#define EMBER_COMPARISON_INPLACE(name, Op, Node)                                                  \
+  Tensor& name##_(Tensor& self, const Tensor& other) {                                           \
+    return comparison_(self, other, BinaryOp::Op, #name "_", Node,                               \
+                       [](const Tensor& a, const Tensor& b) { return name(a, b); });             \
+  }
+EMBER_COMPARISON_INPLACE(eq, Eq, "EqBackward0")
+EMBER_COMPARISON_INPLACE(ne, Ne, "NeBackward0")
+EMBER_COMPARISON_INPLACE(lt, Lt, "LtBackward0")
+EMBER_COMPARISON_INPLACE(le, Le, "LeBackward0")
+EMBER_COMPARISON_INPLACE(gt, Gt, "GtBackward0")
+EMBER_COMPARISON_INPLACE(ge, Ge, "GeBackward0")
+EMBER_COMPARISON_INPLACE(logical_and, LogicalAnd, "LogicalAndBackward0")
+EMBER_COMPARISON_INPLACE(logical_or, LogicalOr, "LogicalOrBackward0")
+EMBER_COMPARISON_INPLACE(logical_xor, LogicalXor, "LogicalXorBackward0")
+#undef EMBER_COMPARISON_INPLACE
+
+Tensor& ldexp_(Tensor& self, const Tensor& other) { return mul_(self, exp2(other)); }
+
+static void check_float_power_(const Tensor& self) {
+  EMBER_CHECK(self.dtype() == DType::Float64, "the base given to float_power_ has dtype ", dtype_name(self.dtype()),
+              " but the operation's result requires dtype float64");
+}
+Tensor& float_power_(Tensor& self, const Tensor& exponent) {
+  check_float_power_(self);
+  return pow_(self, to_dtype(exponent, DType::Float64));
+}
+Tensor& float_power_(Tensor& self, const Scalar& exponent) {
+  check_float_power_(self);
+  return pow_(self, exponent);
+}
+
+Tensor& polygamma_(Tensor& self, int64_t n) {
+  check_polygamma_order(n);
+  return unary_inplace(self, UnaryOp::Polygamma, UnaryArgs{double(n)});
+}
+
+Tensor& mvlgamma_(Tensor& self, int64_t p) {
+  return inplace(self, "mvlgamma_", float_type(self.dtype()), {},
+                 [&] { copy_kernel(self.device(), self, mvlgamma(self, p)); },
+                 [&](const Tensor& s) { return mvlgamma(s, p); });
+}
 
 Tensor& div_(Tensor& self, const Tensor& other, const std::string& rounding_mode) {
   BinaryOp op = rounding_op(rounding_mode);
@@ -841,6 +1149,29 @@ static Tensor unary_out_of_place(UnaryOp op, const Tensor& a, const UnaryArgs& a
     case UnaryOp::IsNan: return isnan(a);
     case UnaryOp::IsInf: return isinf(a);
     case UnaryOp::IsFinite: return isfinite(a);
+    case UnaryOp::Asinh: return asinh(a);
+    case UnaryOp::Acosh: return acosh(a);
+    case UnaryOp::Atanh: return atanh(a);
+    case UnaryOp::Lgamma: return lgamma(a);
+    case UnaryOp::Digamma: return digamma(a);
+    case UnaryOp::Polygamma: return polygamma(static_cast<int64_t>(args.a), a);
+    case UnaryOp::I0: return i0(a);
+    case UnaryOp::I0e: return i0e(a);
+    case UnaryOp::I1: return i1(a);
+    case UnaryOp::I1e: return i1e(a);
+    case UnaryOp::Sinc: return sinc(a);
+    case UnaryOp::Logit: return logit(a, args.a < 0 ? std::nullopt : std::optional<double>(args.a));
+    case UnaryOp::Erfcx: return erfcx(a);
+    case UnaryOp::Ndtr: return ndtr(a);
+    case UnaryOp::Ndtri: return ndtri(a);
+    case UnaryOp::LogNdtr: return log_ndtr(a);
+    case UnaryOp::Entr: return entr(a);
+    case UnaryOp::Angle: return angle(a);
+    case UnaryOp::FrexpMantissa: return frexp(a).first;
+    case UnaryOp::FrexpExponent: return frexp(a).second;
+    case UnaryOp::Signbit: return signbit(a);
+    case UnaryOp::IsPosInf: return isposinf(a);
+    case UnaryOp::IsNegInf: return isneginf(a);
   }
   return Tensor();
 }

@@ -2,28 +2,35 @@
 // Elementwise ops: broadcasting, PyTorch's type promotion, and the backward of each.
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/kernel.h"
 #include "core/tensor.h"
 
 namespace ember {
 
-/// Ops of the unary kernel. Predicates (LogicalNot..IsFinite) write bool.
+/// Ops of the unary kernel. Predicates (LogicalNot..IsFinite, Signbit..IsNegInf) write bool,
+/// FrexpExponent writes int32.
 enum class UnaryOp : uint8_t {
   Neg, Exp, Exp2, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tan, Asin, Acos,
   Atan, Sinh, Cosh, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu, Softplus, Erf, Erfc, Erfinv, Floor, Ceil,
-  Round, Trunc, Frac, Reciprocal, Square, NanToNum, BitwiseNot, LogicalNot, IsNan, IsInf, IsFinite
+  Round, Trunc, Frac, Reciprocal, Square, NanToNum, BitwiseNot, LogicalNot, IsNan, IsInf, IsFinite,
+  Asinh, Acosh, Atanh, Lgamma, Digamma, Polygamma, I0, I0e, I1, I1e, Sinc, Logit, Erfcx, Ndtr, Ndtri,
+  LogNdtr, Entr, Angle, FrexpMantissa, FrexpExponent, Signbit, IsPosInf, IsNegInf
 };
 /// Ops of the binary kernel. Eq..LogicalXor write bool.
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Maximum, Minimum, Fmax, Fmin,
-  Atan2, BitwiseAnd, BitwiseOr, BitwiseXor, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor
+  Atan2, BitwiseAnd, BitwiseOr, BitwiseXor, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
+  Hypot, LogAddExp, LogAddExp2, Xlogy, Xlog1py, Copysign, NextAfter, Igamma, Igammac, Zeta, Gcd, Lcm,
+  LeftShift, RightShift, Heaviside
 };
 /// Ops of the ternary kernel: clamp(x, lo, hi), where(cond, a, b), lerp(start, end, weight).
 enum class TernaryOp : uint8_t { Clamp, Where, Lerp };
 
 /// The parameters of the parametrised unary ops: Softplus (a = beta, b = threshold), Round
-/// (a = decimals), NanToNum (a = nan, b = posinf, c = neginf).
+/// (a = decimals), NanToNum (a = nan, b = posinf, c = neginf), Polygamma (a = n), Logit (a = eps,
+/// negative for none).
 struct UnaryArgs {
   double a = 0, b = 0, c = 0;
 };
@@ -136,6 +143,75 @@ Tensor isnan(const Tensor& a);
 Tensor isinf(const Tensor& a);
 Tensor isfinite(const Tensor& a);
 
+// ---- special functions and more unary math (floating results; integers go to the default float) ----
+Tensor asinh(const Tensor& a);
+Tensor acosh(const Tensor& a);
+Tensor atanh(const Tensor& a);
+Tensor deg2rad(const Tensor& a);
+Tensor rad2deg(const Tensor& a);
+Tensor lgamma(const Tensor& a);
+/// +-inf at +-0, NaN at the negative integers.
+Tensor digamma(const Tensor& a);
+/// The n-th derivative of digamma; n < 0 is a RuntimeError.
+Tensor polygamma(int64_t n, const Tensor& a);
+/// The multivariate log-gamma of dimension p: sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi).
+Tensor mvlgamma(const Tensor& a, int64_t p);
+/// Modified Bessel functions of the first kind (orders 0, 1) and their exp(-|x|)-scaled forms.
+Tensor i0(const Tensor& a);
+Tensor i0e(const Tensor& a);
+Tensor i1(const Tensor& a);
+Tensor i1e(const Tensor& a);
+/// sin(pi x) / (pi x), 1 at 0.
+Tensor sinc(const Tensor& a);
+/// log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given.
+Tensor logit(const Tensor& a, std::optional<double> eps = std::nullopt);
+/// exp(x^2) erfc(x).
+Tensor erfcx(const Tensor& a);
+/// The standard normal CDF, its inverse and its log.
+Tensor ndtr(const Tensor& a);
+Tensor ndtri(const Tensor& a);
+Tensor log_ndtr(const Tensor& a);
+/// -x log x (0 at 0, -inf below).
+Tensor entr(const Tensor& a);
+/// The argument of a real number: pi where x < 0, else 0.
+Tensor angle(const Tensor& a);
+/// x itself (a RuntimeError for bool, as unary +).
+Tensor positive(const Tensor& a);
+Tensor signbit(const Tensor& a);
+Tensor isposinf(const Tensor& a);
+Tensor isneginf(const Tensor& a);
+/// True everywhere: ember tensors are real.
+Tensor isreal(const Tensor& a);
+/// x = mantissa * 2^exponent with |mantissa| in [0.5, 1); the exponent is int32.
+std::pair<Tensor, Tensor> frexp(const Tensor& a);
+
+// ---- more binary math ----
+Tensor hypot(const Tensor& a, const Tensor& b);
+Tensor logaddexp(const Tensor& a, const Tensor& b);
+Tensor logaddexp2(const Tensor& a, const Tensor& b);
+/// x log(y) and x log1p(y), 0 where x == 0 (unless y is NaN).
+Tensor xlogy(const Tensor& x, const Tensor& y);
+Tensor xlog1py(const Tensor& x, const Tensor& y);
+Tensor copysign(const Tensor& a, const Tensor& b);
+Tensor nextafter(const Tensor& a, const Tensor& b);
+/// a * 2^b.
+Tensor ldexp(const Tensor& a, const Tensor& b);
+/// pow in float64 whatever the operands' dtypes.
+Tensor float_power(const Tensor& a, const Tensor& exponent);
+Tensor float_power(const Tensor& a, const Scalar& exponent);
+Tensor float_power(const Scalar& base, const Tensor& exponent);
+/// The regularized lower / upper incomplete gamma functions P(a, x), Q(a, x).
+Tensor igamma(const Tensor& a, const Tensor& x);
+Tensor igammac(const Tensor& a, const Tensor& x);
+/// Hurwitz zeta(s, q).
+Tensor zeta(const Tensor& s, const Tensor& q);
+Tensor gcd(const Tensor& a, const Tensor& b);
+Tensor lcm(const Tensor& a, const Tensor& b);
+Tensor bitwise_left_shift(const Tensor& a, const Tensor& b);
+Tensor bitwise_right_shift(const Tensor& a, const Tensor& b);
+/// 0 / 1 by the sign of x, `values` where x == 0; x and values of one dtype.
+Tensor heaviside(const Tensor& x, const Tensor& values);
+
 // ---- ternary and parametrised ----
 /// Bounds may be undefined (None), not both; NaN propagates; gradient flows where lo <= x <= hi.
 Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max);
@@ -173,6 +249,33 @@ Tensor& clamp_(Tensor& self, const Tensor& min, const Tensor& max);
 Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight);
 Tensor& addcmul_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
 Tensor& addcdiv_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value = 1);
+Tensor& hypot_(Tensor& self, const Tensor& other);
+Tensor& xlogy_(Tensor& self, const Tensor& other);
+Tensor& copysign_(Tensor& self, const Tensor& other);
+Tensor& nextafter_(Tensor& self, const Tensor& other);
+Tensor& ldexp_(Tensor& self, const Tensor& other);
+/// RuntimeError unless self is float64 (the result's dtype), as PyTorch.
+Tensor& float_power_(Tensor& self, const Tensor& exponent);
+Tensor& float_power_(Tensor& self, const Scalar& exponent);
+Tensor& igamma_(Tensor& self, const Tensor& other);
+Tensor& igammac_(Tensor& self, const Tensor& other);
+Tensor& gcd_(Tensor& self, const Tensor& other);
+Tensor& lcm_(Tensor& self, const Tensor& other);
+Tensor& bitwise_left_shift_(Tensor& self, const Tensor& other);
+Tensor& bitwise_right_shift_(Tensor& self, const Tensor& other);
+Tensor& heaviside_(Tensor& self, const Tensor& values);
+Tensor& mvlgamma_(Tensor& self, int64_t p);
+Tensor& polygamma_(Tensor& self, int64_t n);
+// Comparisons and logical ops in place: the bool results are written in self's dtype.
+Tensor& eq_(Tensor& self, const Tensor& other);
+Tensor& ne_(Tensor& self, const Tensor& other);
+Tensor& lt_(Tensor& self, const Tensor& other);
+Tensor& le_(Tensor& self, const Tensor& other);
+Tensor& gt_(Tensor& self, const Tensor& other);
+Tensor& ge_(Tensor& self, const Tensor& other);
+Tensor& logical_and_(Tensor& self, const Tensor& other);
+Tensor& logical_or_(Tensor& self, const Tensor& other);
+Tensor& logical_xor_(Tensor& self, const Tensor& other);
 /// The in-place form of a unary op (exp_, relu_, ...), with the checks of every in-place op.
 Tensor& unary_inplace(Tensor& self, UnaryOp op, const UnaryArgs& args = {});
 

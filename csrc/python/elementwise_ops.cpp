@@ -331,6 +331,114 @@ void def_ternary(py::module_& m, TensorClass& cls) {
   }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
 }
 
+/// The special functions and the rest of PyTorch's elementwise math. Names only torch.special has
+/// are bound as _special_<name>, for ember.special to pick up.
+void def_special_math(py::module_& m, TensorClass& cls) {
+  static const std::pair<const char*, UnaryFn> unaries[] = {
+      {"asinh", &asinh}, {"arcsinh", &asinh}, {"acosh", &acosh}, {"arccosh", &acosh}, {"atanh", &atanh},
+      {"arctanh", &atanh}, {"deg2rad", &deg2rad}, {"rad2deg", &rad2deg}, {"lgamma", &lgamma},
+      {"digamma", &digamma}, {"i0", &i0}, {"sinc", &sinc}, {"sgn", &sign}, {"positive", &positive},
+      {"signbit", &signbit}, {"isposinf", &isposinf}, {"isneginf", &isneginf}, {"isreal", &isreal},
+      {"angle", &angle}};
+  for (const auto& [name, fn] : unaries) def_function_and_method(m, cls, name, fn);
+  static const std::pair<const char*, UnaryFn> special_unaries[] = {
+      {"_special_i0e", &i0e}, {"_special_i1", &i1}, {"_special_i1e", &i1e}, {"_special_erfcx", &erfcx},
+      {"_special_ndtr", &ndtr}, {"_special_ndtri", &ndtri}, {"_special_log_ndtr", &log_ndtr},
+      {"_special_entr", &entr}};
+  for (const auto& [name, fn] : special_unaries) m.def(name, fn, py::arg("input"));
+
+  static const std::pair<const char*, UnaryOp> inplace_unaries[] = {
+      {"asinh_", UnaryOp::Asinh}, {"arcsinh_", UnaryOp::Asinh}, {"acosh_", UnaryOp::Acosh},
+      {"arccosh_", UnaryOp::Acosh}, {"atanh_", UnaryOp::Atanh}, {"arctanh_", UnaryOp::Atanh},
+      {"lgamma_", UnaryOp::Lgamma}, {"digamma_", UnaryOp::Digamma}, {"i0_", UnaryOp::I0},
+      {"sinc_", UnaryOp::Sinc}, {"sgn_", UnaryOp::Sign}};
+  for (const auto& [name, op] : inplace_unaries) {
+    UnaryOp o = op;
+    def_function_and_method(m, cls, name, [o](Tensor& a) -> Tensor& { return unary_inplace(a, o); });
+  }
+  // A Python float factor: an integer self is then the in-place error, as in PyTorch.
+  def_function_and_method(m, cls, "deg2rad_", [](Tensor& a) -> Tensor& {
+    return mul_(a, as_operand(py::float_(M_PI / 180), a, "deg2rad_"));
+  });
+  def_function_and_method(m, cls, "rad2deg_", [](Tensor& a) -> Tensor& {
+    return mul_(a, as_operand(py::float_(180 / M_PI), a, "rad2deg_"));
+  });
+
+  m.def("polygamma", [](int64_t n, const Tensor& a) { return polygamma(n, a); }, py::arg("n"), py::arg("input"));
+  cls.def("polygamma", [](const Tensor& a, int64_t n) { return polygamma(n, a); }, py::arg("n"));
+  cls.def("polygamma_", [](Tensor& a, int64_t n) -> Tensor& { return polygamma_(a, n); }, py::arg("n"));
+  def_function_and_method(m, cls, "mvlgamma", [](const Tensor& a, int64_t p) { return mvlgamma(a, p); }, py::arg("p"));
+  cls.def("mvlgamma_", [](Tensor& a, int64_t p) -> Tensor& { return mvlgamma_(a, p); }, py::arg("p"));
+  def_function_and_method(m, cls, "logit", [](const Tensor& a, std::optional<double> eps) { return logit(a, eps); },
+                          py::arg("eps") = py::none());
+  def_function_and_method(m, cls, "logit_", [](Tensor& a, std::optional<double> eps) -> Tensor& {
+    return unary_inplace(a, UnaryOp::Logit, UnaryArgs{eps && *eps >= 0 ? *eps : -1});
+  }, py::arg("eps") = py::none());
+  def_function_and_method(m, cls, "frexp", [m](const Tensor& a) {
+    py::module_ types = py::hasattr(m, "return_types") ? m.attr("return_types").cast<py::module_>()
+                                                        : py::module_(m).def_submodule("return_types");
+    if (!py::hasattr(types, "frexp")) {
+      py::object nt = py::module_::import("collections").attr("namedtuple")("frexp", py::make_tuple("mantissa", "exponent"));
+      nt.attr("__module__") = "ember.return_types";
+      types.attr("frexp") = nt;
+    }
+    auto [mantissa, exponent] = frexp(a);
+    return types.attr("frexp")(mantissa, exponent);
+  });
+
+  static const std::pair<const char*, BinaryFn> binaries[] = {
+      {"hypot", &hypot}, {"logaddexp", &logaddexp}, {"logaddexp2", &logaddexp2}, {"xlogy", &xlogy},
+      {"copysign", &copysign}, {"nextafter", &nextafter}, {"ldexp", &ldexp}, {"igamma", &igamma},
+      {"igammac", &igammac}, {"gcd", &gcd}, {"lcm", &lcm}, {"bitwise_left_shift", &bitwise_left_shift},
+      {"bitwise_right_shift", &bitwise_right_shift}};
+  for (const auto& [name, fn] : binaries) def_binary(m, cls, name, fn);
+  for (const auto& [name, fn] : {std::pair<const char*, BinaryFn>{"_special_xlog1py", &xlog1py},
+                                 {"_special_zeta", &zeta}}) {
+    m.def(name, [fn = fn, name = name](py::handle a, py::handle b) {
+      auto [x, y] = operands(a, b, name);
+      return fn(x, y);
+    }, py::arg("input"), py::arg("other"));
+  }
+  m.def("heaviside", [](const Tensor& a, py::handle values) { return heaviside(a, as_operand(values, a, "heaviside")); },
+        py::arg("input"), py::arg("values"));
+  cls.def("heaviside", [](const Tensor& a, py::handle values) { return heaviside(a, as_operand(values, a, "heaviside")); },
+          py::arg("values"));
+  cls.def("heaviside_", [](Tensor& a, py::handle values) -> Tensor& { return heaviside_(a, as_operand(values, a, "heaviside_")); },
+          py::arg("values"));
+
+  static const std::pair<const char*, InplaceBinaryFn> inplace_binaries[] = {
+      {"hypot_", &hypot_}, {"xlogy_", &xlogy_}, {"copysign_", &copysign_}, {"nextafter_", &nextafter_},
+      {"ldexp_", &ldexp_}, {"igamma_", &igamma_}, {"igammac_", &igammac_}, {"gcd_", &gcd_}, {"lcm_", &lcm_},
+      {"bitwise_left_shift_", &bitwise_left_shift_}, {"bitwise_right_shift_", &bitwise_right_shift_},
+      {"eq_", &eq_}, {"ne_", &ne_}, {"not_equal_", &ne_}, {"lt_", &lt_}, {"less_", &lt_}, {"le_", &le_},
+      {"less_equal_", &le_}, {"gt_", &gt_}, {"greater_", &gt_}, {"ge_", &ge_}, {"greater_equal_", &ge_},
+      {"logical_and_", &logical_and_}, {"logical_or_", &logical_or_}, {"logical_xor_", &logical_xor_}};
+  for (const auto& [name, fn] : inplace_binaries) def_binary_inplace(cls, name, fn);
+
+  // float_power: float64 whatever the operands; a number exponent (or base) stays a number.
+  auto float_power_any = [](py::handle a, py::handle e) -> Tensor {
+    if (!py::isinstance<TensorImpl>(a)) return float_power(py::cast<Scalar>(a), e.cast<Tensor>());
+    Tensor base = a.cast<Tensor>();
+    if (py::isinstance<TensorImpl>(e)) return float_power(base, e.cast<Tensor>());
+    py::detail::make_caster<Scalar> scalar;
+    EMBER_CHECK_TYPE(scalar.load(e, false), "float_power(): argument 'exponent' must be Tensor or Number, not ",
+                     Py_TYPE(e.ptr())->tp_name);
+    return float_power(base, py::detail::cast_op<Scalar>(scalar));
+  };
+  m.def("float_power", float_power_any, py::arg("input"), py::arg("exponent"));
+  cls.def("float_power", [float_power_any](const Tensor& a, py::handle e) { return float_power_any(py::cast(a), e); },
+          py::arg("exponent"));
+  cls.def("float_power_", [](Tensor& a, py::handle e) -> Tensor& {
+    if (py::isinstance<TensorImpl>(e)) return float_power_(a, e.cast<Tensor>());
+    return float_power_(a, py::cast<Scalar>(e));
+  }, py::arg("exponent"));
+
+  def_operator(cls, "__lshift__", "__rlshift__", &bitwise_left_shift);
+  def_operator(cls, "__rshift__", "__rrshift__", &bitwise_right_shift);
+  def_inplace_operator(cls, "__ilshift__", &bitwise_left_shift_);
+  def_inplace_operator(cls, "__irshift__", &bitwise_right_shift_);
+}
+
 }  // namespace
 
 void init_elementwise_ops(py::module_& m, TensorClass& cls) {
@@ -338,6 +446,7 @@ void init_elementwise_ops(py::module_& m, TensorClass& cls) {
   def_arithmetic(m, cls);
   def_unary(m, cls);
   def_ternary(m, cls);
+  def_special_math(m, cls);
 }
 
 }  // namespace ember::python

@@ -121,12 +121,33 @@ UNARY = [
     ("isnan", ember.isnan, np.isnan, "any", NUMERIC, False),
     ("isinf", ember.isinf, np.isinf, "any", NUMERIC, False),
     ("isfinite", ember.isfinite, np.isfinite, "any", NUMERIC, False),
+    ("asinh", ember.asinh, np.arcsinh, "any", NUMERIC, True),
+    ("arcsinh", ember.arcsinh, np.arcsinh, "any", FLOATS, True),
+    ("acosh", lambda x: ember.acosh(x + 1), lambda x: np.arccosh(x + 1), "pos", NUMERIC, True),
+    ("atanh", ember.atanh, np.arctanh, "unit", FLOATS, True),
+    ("arctanh", ember.arctanh, np.arctanh, "unit", FLOATS, True),
+    ("deg2rad", ember.deg2rad, np.deg2rad, "any", NUMERIC, True),
+    ("rad2deg", ember.rad2deg, np.rad2deg, "any", NUMERIC, True),
+    ("lgamma", ember.lgamma, np.vectorize(math.lgamma, otypes=[np.float64]), "pos", NUMERIC, True),
+    ("i0", ember.i0, np.i0, "any", NUMERIC, True),
+    ("sinc", ember.sinc, np.sinc, "any", NUMERIC, True),
+    ("logit", lambda x: ember.logit(x * 0.5 + 0.5), lambda x: np.log((x * 0.5 + 0.5) / (0.5 - x * 0.5)), "unit", FLOATS, True),
+    ("logit_eps", lambda x: ember.logit(x, eps=0.2), lambda x: np.log(np.clip(x, 0.2, 0.8) / (1 - np.clip(x, 0.2, 0.8))),
+     "unit", FLOATS, True),
+    ("sgn", ember.sgn, np.sign, "any", NUMERIC, True),
+    ("positive", ember.positive, np.positive, "any", NUMERIC, False),  # x itself, as in PyTorch
+    ("angle", ember.angle, np.angle, "any", NUMERIC, True),
+    ("signbit", ember.signbit, np.signbit, "any", NUMERIC, False),
+    ("isposinf", ember.isposinf, np.isposinf, "any", NUMERIC, False),
+    ("isneginf", ember.isneginf, np.isneginf, "any", NUMERIC, False),
+    ("isreal", ember.isreal, np.isreal, "any", NUMERIC + [B], False),
 ]
 # Ops whose derivative is undefined on a set of measure zero near our samples: skip none, but keep
 # rounding ops away from integers/halves by sampling continuous values (probability zero).
 TORCH_UNARY = {"gelu": lambda x: torch.nn.functional.gelu(x), "gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
                "silu": torch.nn.functional.silu, "softplus": lambda x: torch.nn.functional.softplus(x, beta=2, threshold=3),
-               "round_decimals": lambda x: torch.round(x, decimals=1)}
+               "round_decimals": lambda x: torch.round(x, decimals=1), "acosh": lambda x: torch.acosh(x + 1),
+               "logit": lambda x: torch.logit(x * 0.5 + 0.5), "logit_eps": lambda x: torch.logit(x, eps=0.2)}
 
 
 def expected_dtype(fn_np, x):
@@ -240,6 +261,19 @@ BINARY = [
     ("bitwise_and", ember.bitwise_and, np.bitwise_and, "any", [I64, I32, U8, B], False),
     ("bitwise_or", ember.bitwise_or, np.bitwise_or, "any", [I64, I32, U8, B], False),
     ("bitwise_xor", ember.bitwise_xor, np.bitwise_xor, "any", [I64, I32, U8, B], False),
+    ("hypot", ember.hypot, np.hypot, "any", FLOATS, True),
+    ("logaddexp", ember.logaddexp, np.logaddexp, "any", FLOATS, True),
+    ("logaddexp2", ember.logaddexp2, np.logaddexp2, "any", FLOATS, True),
+    ("xlogy", ember.xlogy, lambda a, b: a * np.log(b), "pos", NUMERIC, True),
+    ("copysign", ember.copysign, np.copysign, "any", NUMERIC, True),
+    ("nextafter", ember.nextafter, np.nextafter, "any", FLOATS, False),
+    ("ldexp", ember.ldexp, lambda a, b: a * np.exp2(b), "any", FLOATS, True),
+    ("float_power", ember.float_power, lambda a, b: np.float_power(a.astype(np.float64), b), "pos", NUMERIC, True),
+    ("heaviside", ember.heaviside, np.heaviside, "any", NUMERIC, False),
+    ("gcd", ember.gcd, np.gcd, "any", [I64, I32, U8], False),
+    ("lcm", ember.lcm, np.lcm, "any", [I64, I32, U8], False),
+    ("bitwise_left_shift", ember.bitwise_left_shift, np.left_shift, "pos", [I64, I32, U8], False),
+    ("bitwise_right_shift", ember.bitwise_right_shift, np.right_shift, "pos", [I64, I32, U8], False),
 ]
 TORCH_BINARY = {"div_trunc": lambda a, b: torch.div(a, b, rounding_mode="trunc"),
                 "div_floor": lambda a, b: torch.div(a, b, rounding_mode="floor")}
@@ -283,7 +317,7 @@ def test_binary_vs_torch(row, rng):
 def test_binary_gradcheck(row, rng):
     name, fn, _, domain, _, _ = row
     for transpose in (False, True):
-        a = leaf(rng, (3, 4), "pos" if name == "pow" else "any", transpose)
+        a = leaf(rng, (3, 4), "pos" if name in ("pow", "float_power") else "any", transpose)
         b = leaf(rng, (4,), domain)  # broadcast along dim 0
         gradcheck(fn, [a, b])
 
@@ -462,6 +496,22 @@ INPLACE = [
     ("rsqrt_", lambda t: t.abs_().add_(1).rsqrt_()), ("reciprocal_", lambda t: t.abs_().add_(1).reciprocal_()),
     ("asin_", lambda t: t.clamp_(-0.9, 0.9).asin_()), ("erfinv_", lambda t: t.clamp_(-0.9, 0.9).erfinv_()), ("round_decimals", lambda t: t.round_(decimals=1)),
     ("logical_not_", lambda t: t.logical_not_()),
+    ("asinh_", lambda t: t.asinh_()), ("arctanh_", lambda t: t.clamp_(-0.9, 0.9).arctanh_()),
+    ("acosh_", lambda t: t.abs_().add_(1).acosh_()), ("lgamma_", lambda t: t.lgamma_()),
+    ("digamma_", lambda t: t.digamma_()), ("polygamma_", lambda t: t.polygamma_(1)),
+    ("mvlgamma_", lambda t: t.abs_().add_(2).mvlgamma_(p=3)), ("i0_", lambda t: t.i0_()), ("sinc_", lambda t: t.sinc_()),
+    ("sgn_", lambda t: t.sgn_()), ("deg2rad_", lambda t: t.deg2rad_()), ("rad2deg_", lambda t: t.rad2deg_()),
+    ("logit_", lambda t: t.clamp_(0.05, 0.95).logit_()), ("logit_eps_", lambda t: t.logit_(eps=0.25)),
+    ("hypot_", lambda t: t.hypot_(t * 0 + 2)), ("xlogy_", lambda t: t.xlogy_(t.abs() + 1)),
+    ("copysign_", lambda t: t.copysign_(-1)), ("nextafter_", lambda t: t.nextafter_(t * 0)),
+    ("ldexp_", lambda t: t.ldexp_(t * 0 + 3)), ("igamma_", lambda t: t.abs_().igamma_(t.abs() + 1)),
+    ("igammac_", lambda t: t.abs_().igammac_(t.abs() + 1)), ("heaviside_", lambda t: t.heaviside_(t * 0 + 0.5)),
+    ("eq_", lambda t: t.eq_(t.clamp(min=0))), ("ne_", lambda t: t.ne_(t.clamp(min=0))), ("lt_", lambda t: t.lt_(0.2)),
+    ("le_", lambda t: t.le_(t * 0)), ("gt_", lambda t: t.gt_(-0.1)), ("ge_", lambda t: t.ge_(0.3)),
+    ("less_", lambda t: t.less_(0.2)), ("less_equal_", lambda t: t.less_equal_(0.2)),
+    ("greater_", lambda t: t.greater_(0.2)), ("greater_equal_", lambda t: t.greater_equal_(0.2)),
+    ("not_equal_", lambda t: t.not_equal_(t.clamp(max=0))), ("logical_and_", lambda t: t.logical_and_(t.gt(0))),
+    ("logical_or_", lambda t: t.clamp_(min=0).logical_or_(t * 0)), ("logical_xor_", lambda t: t.logical_xor_(t.gt(0))),
 ]
 
 
@@ -592,6 +642,22 @@ ERRORS = [
     (lambda: ember.tensor([1.0]).add("x"), TypeError, "must be Tensor or Number"),
     (lambda: ember.tensor([1.0]) + "x", TypeError, "unsupported operand"),
     (lambda: ember.tensor([1.0]).pow("x"), TypeError, "must be Tensor or Number"),
+    (lambda: ember.hypot(ember.tensor([1]), ember.tensor([2])), RuntimeError, "\"hypot\" not implemented for 'int64'"),
+    (lambda: ember.logaddexp(ember.tensor([1]), ember.tensor([2])), RuntimeError, "\"logaddexp\" not implemented for 'int64'"),
+    (lambda: ember.gcd(ember.tensor([1.0]), ember.tensor([2.0])), RuntimeError, "\"gcd\" not implemented for 'float32'"),
+    (lambda: ember.lcm(ember.tensor([True]), ember.tensor([True])), RuntimeError, "\"lcm\" not implemented for 'bool'"),
+    (lambda: ember.tensor([1.0]) << 1, RuntimeError, "not implemented for 'float32'"),
+    (lambda: ember.heaviside(ember.tensor([1.0]), ember.tensor([1])), RuntimeError, "different dtypes"),
+    (lambda: ember.polygamma(-1, ember.tensor([1.0])), RuntimeError, "does not support negative n"),
+    (lambda: ember.tensor([1.0]).polygamma_(-1), RuntimeError, "does not support negative n"),
+    (lambda: ember.mvlgamma(ember.tensor([3.0]), 0), RuntimeError, "p has to be greater than or equal to 1"),
+    (lambda: ember.frexp(ember.tensor([1])), RuntimeError, "only supports floating-point dtypes"),
+    (lambda: ember.tensor([1.0]).float_power_(2), RuntimeError, "has dtype float32 but the operation's result requires dtype float64"),
+    (lambda: ember.tensor([1]).xlogy_(2), RuntimeError, "can't be cast"),
+    (lambda: ember.tensor([1]).lgamma_(), RuntimeError, "can't be cast"),
+    (lambda: ember.tensor([1]).deg2rad_(), RuntimeError, "can't be cast"),
+    (lambda: ember.positive(ember.tensor([True])), RuntimeError, "on a bool tensor is not supported"),
+    (lambda: ember.tensor([1.0]).float_power("x"), TypeError, "must be Tensor or Number"),
 ]
 
 
