@@ -39,7 +39,8 @@ from ember._compile import compile  # noqa: F401,E402,A001
 from ember._compare import allclose, equal, isclose  # noqa: F401,E402
 from ember.functional import *  # noqa: F401,F403,E402
 from ember._tensor_utils import (is_nonzero, is_same_size, is_signed, is_complex, clone, ravel,  # noqa: F401,E402
-                                 adjoint, scalar_tensor, rsub, fill, fill_, zero_)
+                                 adjoint, scalar_tensor, rsub, fill, fill_, zero_, detach, detach_,
+                                 set_default_tensor_type)
 from ember._tensor_utils import range_ as range  # noqa: F401,E402,A001
 from ember._windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: F401,E402
                             kaiser_window)

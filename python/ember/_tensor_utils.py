@@ -116,6 +116,34 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 range_.__name__ = range_.__qualname__ = "range"  # exported as ember.range (a name the builtin keeps here)
 
 
+def detach(input):
+    return input.detach()
+
+
+def detach_(input):
+    return input.detach_()
+
+
+def set_default_tensor_type(t):
+    """Deprecated in PyTorch for set_default_dtype: a floating legacy type (or its name) sets the
+    default float dtype."""
+    names = {"torch.FloatTensor": _C.float32, "torch.DoubleTensor": _C.float64,
+             "ember.FloatTensor": _C.float32, "ember.DoubleTensor": _C.float64}
+    dtype = names.get(t) if isinstance(t, str) else getattr(t, "dtype", None)
+    if dtype not in (_C.float32, _C.float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {t}")
+    _C.set_default_dtype(dtype)
+
+
+def _module_load(self, other, assign=False):
+    """How load_state_dict turns a state-dict value into this parameter's or buffer's new value."""
+    return other.detach() if assign else self.copy_(other).detach()
+
+
+def _broadcast_to(self, size):
+    return _C.broadcast_to(self, size)
+
+
 def _new(self, *args, **kwargs):
     """The legacy constructor with self's dtype: new(2, 3) is uninitialised, new([1, 2]) copies data."""
     return _C._legacy_new(*args, _dtype=self.dtype)
@@ -151,7 +179,8 @@ def _map2_(self, x, y, callable):
 for _name, _fn in [("is_nonzero", is_nonzero), ("is_same_size", is_same_size), ("is_signed", is_signed),
                    ("is_complex", is_complex), ("ravel", ravel), ("adjoint", adjoint), ("sum_to_size", sum_to_size),
                    ("new", _new), ("new_empty_strided", _new_empty_strided), ("apply_", _apply_),
-                   ("map_", _map_), ("map2_", _map2_)]:
+                   ("map_", _map_), ("map2_", _map2_), ("module_load", _module_load),
+                   ("broadcast_to", _broadcast_to)]:
     setattr(Tensor, _name, _fn)
 Tensor.mH = property(_mH)
 Tensor.H = property(_H)

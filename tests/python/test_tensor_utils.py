@@ -115,3 +115,34 @@ def test_default_device():
     ember.set_default_device(None)
     with pytest.raises(RuntimeError, match="built without a cuda backend"):
         ember.set_default_device("cuda")
+
+
+def test_detach_module_level_and_module_load():
+    x = ember.ones(2, requires_grad=True) * 2
+    assert not ember.detach(x).requires_grad
+    y = ember.ones(2, requires_grad=True) * 3
+    assert ember.detach_(y) is y and not y.requires_grad
+    p = ember.zeros(2)
+    loaded = p.module_load(ember.full((2,), 4.0))
+    assert p.tolist() == [4.0, 4.0] and loaded is not p
+    fresh = ember.full((2,), 5.0, requires_grad=True)
+    assigned = p.module_load(fresh, assign=True)
+    assert assigned.tolist() == [5.0, 5.0] and not assigned.requires_grad and p.tolist() == [4.0, 4.0]
+    assert ember.ones(3).broadcast_to((2, 3)).shape == (2, 3)
+
+
+def test_set_default_tensor_type():
+    try:
+        ember.set_default_tensor_type(ember.DoubleTensor)
+        assert ember.get_default_dtype() == ember.float64 and ember.tensor([1.5]).dtype == ember.float64
+        ember.set_default_tensor_type("torch.FloatTensor")
+        assert ember.get_default_dtype() == ember.float32
+        with pytest.raises(TypeError, match="only floating-point types"):
+            ember.set_default_tensor_type(ember.LongTensor)
+    finally:
+        ember.set_default_dtype(ember.float32)
+
+
+def test_functional_pdist_is_torch_pdist(rng):
+    a = rng.standard_normal((4, 3))
+    assert_close(ember.nn.functional.pdist(ember.from_numpy(a)), torch.nn.functional.pdist(torch.from_numpy(a)))

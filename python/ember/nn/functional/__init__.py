@@ -9,3 +9,4 @@ from ember.nn.functional.extra_layers import *  # noqa: F401,F403
 from ember.nn.functional.conv_nd import *  # noqa: F401,F403
 from ember.nn.functional.pooling import *  # noqa: F401,F403
 from ember.nn.functional.sampling import *  # noqa: F401,F403
+from ember.functional import pdist  # noqa: F401,E402  (torch.nn.functional.pdist is torch.pdist)
