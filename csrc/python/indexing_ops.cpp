@@ -240,7 +240,8 @@ void init_indexing_ops(py::module_& m, TensorClass& cls) {
                                                   bool accumulate) {
     return index_put(self, index_list(indices), values, accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
-  cls.def("index_put_", [](Tensor& self, py::tuple indices, const Tensor& values, bool accumulate) {
+  def_function_and_method(m, cls, "index_put_", [](Tensor& self, py::tuple indices, const Tensor& values,
+                                                   bool accumulate) {
     return index_put_(self, index_list(indices), values, accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 }
