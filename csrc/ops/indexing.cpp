@@ -324,6 +324,99 @@ Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor&
   }, [&](const Tensor& c) { return index_add(c, dim, index, source, alpha); });
 }
 
+// ---- index_copy / index_fill ----------------------------------------------------------------
+
+namespace {
+
+/// The int64 1-d (or 0-d) index of index_copy/index_fill, checked with PyTorch's words.
+Tensor long_vector_index(const Tensor& index, const char* op) {
+  EMBER_CHECK(index.dtype() == DType::Int64, op, "(): Expected a long tensor for index, but got ",
+              scalar_type_name(index.dtype()));
+  EMBER_CHECK(index.dim() <= 1, op, "(): Index should have dimension 1 or 0 (got ", index.dim(), ")");
+  return index;
+}
+
+/// dst.select(d, index[i]) = src.select(d, i), src restrided like index_add's source; bad indices
+/// raise IndexError "<op>(): index 5 is out of bounds for dimension 0 with size 3".
+void index_assign_into(const Tensor& dst, int d, const Tensor& index, const Tensor& src, const char* op) {
+  if (src.numel() == 0) return;
+  Tensor t = at_least_1d(dst), s = at_least_1d(src);
+  Tensor i = contiguous(reshape(index, {-1}));
+  for (int64_t k = 0; k < i.numel(); ++k) {
+    int64_t v = i.data<int64_t>()[k];
+    EMBER_CHECK_INDEX(v >= -t.sizes()[d] && v < t.sizes()[d], op, "(): index ", v,
+                      " is out of bounds for dimension ", d, " with size ", t.sizes()[d]);
+  }
+  scatter_kernel(dst.device(), ScatterMode::Assign, restride(t, s.sizes(), d), s, spread_index(i, s.sizes(), d),
+                 IndexSpec{t.strides()[d], t.sizes()[d], d, true, BoundsError::Index});
+}
+
+int check_index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  int d = wrap_dim(dim, std::max(self.dim(), 1));
+  EMBER_CHECK(source.dtype() == self.dtype(), "index_copy_(): self and source expected to have the same dtype, "
+              "but got (self) ", scalar_type_name(self.dtype()), " and (source) ", scalar_type_name(source.dtype()));
+  Tensor s = at_least_1d(self), src = at_least_1d(source);
+  bool same = s.dim() == src.dim();
+  for (int k = 0; same && k < s.dim(); ++k) same = k == d || s.sizes()[k] == src.sizes()[k];
+  EMBER_CHECK(same, "index_copy_(): Source/destination tensor must have same slice shapes. Got self.shape = ",
+              self.sizes(), " source.shape = ", source.sizes(), " at dimension ", d);
+  EMBER_CHECK_INDEX(index.numel() == src.sizes()[d], "index_copy_(): Number of indices (", index.numel(),
+                    ") should be equal to source.size(dim) (", src.sizes()[d], ")");
+  return d;
+}
+
+}  // namespace
+
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& source) {
+  Tensor index = long_vector_index(index_in, "index_copy_");
+  int d = check_index_copy(self, dim, index, source);
+  Tensor out = fresh_copy(self);
+  index_assign_into(out, d, index, detach(source), "index_copy_");
+  if (should_record({&self, &source})) {
+    record("IndexCopyBackward0", {self, source}, out, {save(index)}, [d](const TensorList& g, const TensorList& s) {
+      return TensorList{index_fill(g[0], d, s[0], Scalar(0)), index_select(g[0], d, s[0])};
+    });
+  }
+  return out;
+}
+
+Tensor& index_copy_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  check_inplace(self, "index_copy_");
+  return run_inplace(self, {self, source}, [&] {
+    Tensor i = long_vector_index(index, "index_copy_");
+    index_assign_into(self, check_index_copy(self, dim, i, source), i, source, "index_copy_");
+  }, [&](const Tensor& c) { return index_copy(c, dim, index, source); });
+}
+
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index_in, const Scalar& value) {
+  EMBER_CHECK_INDEX(index_in.dtype() == DType::Int64, "index_fill_(): Expected dtype int64 for index.");
+  EMBER_CHECK(index_in.dim() <= 1, "Index has to be a vector/scalar");
+  int d = wrap_dim(dim, std::max(self.dim(), 1));
+  Tensor out = fresh_copy(self);
+  Shape sizes = at_least_1d(out).sizes();
+  sizes[d] = index_in.numel();
+  index_assign_into(out, d, index_in, expand_raw(scalar_tensor(value, self.dtype(), self.device()), sizes),
+                    "index_fill_");
+  if (should_record({&self}))
+    record("IndexFillBackward0", {self}, out, {save(index_in)}, [d](const TensorList& g, const TensorList& s) {
+      return TensorList{index_fill(g[0], d, s[0], Scalar(0))};
+    });
+  return out;
+}
+
+Tensor& index_fill_(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  check_inplace(self, "index_fill_");
+  return run_inplace(self, {self}, [&] {
+    EMBER_CHECK_INDEX(index.dtype() == DType::Int64, "index_fill_(): Expected dtype int64 for index.");
+    EMBER_CHECK(index.dim() <= 1, "Index has to be a vector/scalar");
+    int d = wrap_dim(dim, std::max(self.dim(), 1));
+    Shape sizes = at_least_1d(self).sizes();
+    sizes[d] = index.numel();
+    index_assign_into(self, d, index, expand_raw(scalar_tensor(value, self.dtype(), self.device()), sizes),
+                      "index_fill_");
+  }, [&](const Tensor& c) { return index_fill(c, dim, index, value); });
+}
+
 // ---- masks -----------------------------------------------------------------------------------
 
 namespace {

@@ -69,6 +69,12 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
                  const Scalar& alpha = 1);
 Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                    const Scalar& alpha = 1);
+/// self.select(dim, index[i]) = source.select(dim, i) for each i (int64 index).
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor& index_copy_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+/// self.select(dim, i) = value for each i in the int64 index.
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor& index_fill_(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
 /// self with value where the bool mask (broadcast) is true; value is a 0-d tensor.
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value);

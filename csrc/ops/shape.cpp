@@ -428,9 +428,6 @@ Tensor repeat_interleave(const Tensor& repeats) {
 
 // ---- selecting by order ----------------------------------------------------------------------
 
-namespace {
-
-// Records the backward of an op whose values are self's elements at `indices` along d.
 void record_selected(const char* name, const Tensor& self, const Tensor& values, const Tensor& indices, int d,
                      bool squeezed) {
   if (!should_record({&self})) return;
@@ -441,6 +438,8 @@ void record_selected(const char* name, const Tensor& self, const Tensor& values,
     return TensorList{scatter_add(zeros(sizes, grad.dtype(), grad.device()), d, index, grad)};
   });
 }
+
+namespace {
 
 // Kernels see a 0-d tensor as a 1-element row.
 Tensor as_row(const Tensor& t) { return t.dim() == 0 ? reshape(detach(t), {1}) : t; }

@@ -71,6 +71,10 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats,
 /// The indices 0..n-1 each repeated repeats[i] times (repeat_interleave(repeats)).
 Tensor repeat_interleave(const Tensor& repeats);
 
+/// Records the backward of an op whose `values` are self's elements at int64 `indices` along d
+/// (squeezed: dim d was removed from values and indices): the gradient scatters back.
+void record_selected(const char* name, const Tensor& self, const Tensor& values, const Tensor& indices, int d,
+                     bool squeezed);
 /// (values, indices) of self sorted along dim.
 std::pair<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false,
                                bool stable = false);

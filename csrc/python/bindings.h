@@ -25,6 +25,7 @@ void init_resample_ops(pybind11::module_& m);
 void init_norm_ops(pybind11::module_& m);
 void init_loss_ops(pybind11::module_& m);
 void init_parallel(pybind11::module_& m);
+void init_sort_count_ops(pybind11::module_& m, TensorClass& cls);
 
 /// Binds fn both as ember.<name>(...) and as the Tensor method <name>(...).
 template <typename Fn, typename... Extra>

@@ -236,11 +236,22 @@ void init_indexing_ops(py::module_& m, TensorClass& cls) {
   m.def("where", [](const Tensor& condition) { return as_tuple(nonzero_tuple(condition)); }, py::arg("condition"));
   def_function_and_method(m, cls, "take_along_dim", &take_along_dim, py::arg("indices"), py::arg("dim") = py::none());
   def_function_and_method(m, cls, "take", &take, py::arg("index"));
+  // index_fill's value: a number or a 0-d tensor (read as its number).
+  auto fill_value = [](py::object v) { return (py::isinstance<TensorImpl>(v) ? v.attr("item")() : v).cast<Scalar>(); };
+  def_function_and_method(m, cls, "index_copy", &index_copy, py::arg("dim"), py::arg("index"), py::arg("source"));
+  cls.def("index_copy_", &index_copy_, py::arg("dim"), py::arg("index"), py::arg("source"));
+  def_function_and_method(m, cls, "index_fill", [fill_value](const Tensor& self, int64_t dim, const Tensor& index, py::object value) {
+    return index_fill(self, dim, index, fill_value(value));
+  }, py::arg("dim"), py::arg("index"), py::arg("value"));
+  cls.def("index_fill_", [fill_value](Tensor& self, int64_t dim, const Tensor& index, py::object value) -> Tensor& {
+    return index_fill_(self, dim, index, fill_value(value));
+  }, py::arg("dim"), py::arg("index"), py::arg("value"));
   def_function_and_method(m, cls, "index_put", [](const Tensor& self, py::tuple indices, const Tensor& values,
                                                   bool accumulate) {
     return index_put(self, index_list(indices), values, accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
-  cls.def("index_put_", [](Tensor& self, py::tuple indices, const Tensor& values, bool accumulate) {
+  def_function_and_method(m, cls, "index_put_", [](Tensor& self, py::tuple indices, const Tensor& values,
+                                                   bool accumulate) {
     return index_put_(self, index_list(indices), values, accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 }

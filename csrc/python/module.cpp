@@ -34,4 +34,5 @@ PYBIND11_MODULE(_C, m) {
   init_norm_ops(m);
   init_loss_ops(m);
   init_parallel(m);
+  init_sort_count_ops(m, cls);
 }
