@@ -1,0 +1,147 @@
+// CPU decompositions on contiguous row-major matrices, one matrix per task across the batch.
+// Every inner loop runs along a contiguous row (an axpy or a dot), so it vectorises.
+#include <algorithm>
+#include <cmath>
+
+#include "core/parallel.h"
+#include "ops/decompositions.h"
+
+namespace ember::cpu {
+namespace {
+
+// Matrices in a batch of contiguous (*, rows, cols) tensors.
+int64_t batch_count(const Tensor& t) {
+  return t.numel() == 0 ? 0 : t.numel() / (t.size(-1) * t.size(-2));
+}
+
+// Runs f(i) for every batch index; small matrices share a thread.
+template <typename F>
+void for_each_matrix(int64_t batches, int64_t n, F f) {
+  const int64_t work = std::max<int64_t>(n * n * n, 1);
+  parallel_for(0, batches, std::max<int64_t>(1, (64 * 64 * 64) / work), [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) f(i);
+  });
+}
+
+// row[0, len) -= s * src[0, len)
+template <typename T>
+void axpy_neg(int64_t len, T s, const T* src, T* row) {
+  for (int64_t j = 0; j < len; ++j) row[j] -= s * src[j];
+}
+
+template <typename T>
+void lu_factor_one(int64_t n, T* a, int64_t* piv, int64_t* info) {
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t p = k;
+    for (int64_t i = k + 1; i < n; ++i)
+      if (std::abs(a[i * n + k]) > std::abs(a[p * n + k])) p = i;
+    piv[k] = p;
+    if (a[p * n + k] == T(0)) {  // LAPACK goes on factoring; the first zero pivot is reported
+      if (*info == 0) *info = k + 1;
+      continue;
+    }
+    if (p != k) std::swap_ranges(a + k * n, a + (k + 1) * n, a + p * n);
+    const T inv_pivot = T(1) / a[k * n + k];
+    for (int64_t i = k + 1; i < n; ++i) {
+      T* row = a + i * n;
+      row[k] *= inv_pivot;
+      axpy_neg(n - k - 1, row[k], a + k * n + k + 1, row + k + 1);
+    }
+  }
+}
+
+// b (n, m) <- A^-1 b for triangular a (n, n).
+template <typename T>
+void triangular_solve_one(int64_t n, int64_t m, const T* a, T* b, bool upper, bool unit) {
+  for (int64_t s = 0; s < n; ++s) {
+    const int64_t i = upper ? n - 1 - s : s;
+    T* row = b + i * m;
+    const int64_t lo = upper ? i + 1 : 0, hi = upper ? n : i;
+    for (int64_t j = lo; j < hi; ++j) axpy_neg(m, a[i * n + j], b + j * m, row);
+    if (!unit) {
+      const T inv_d = T(1) / a[i * n + i];
+      for (int64_t c = 0; c < m; ++c) row[c] *= inv_d;
+    }
+  }
+}
+
+template <typename T>
+void cholesky_one(int64_t n, T* a, int64_t* info) {
+  for (int64_t j = 0; j < n; ++j) {
+    T* rj = a + j * n;
+    T d = rj[j];
+    for (int64_t k = 0; k < j; ++k) d -= rj[k] * rj[k];
+    if (!(d > T(0))) {  // also catches NaN
+      *info = j + 1;
+      return;
+    }
+    rj[j] = std::sqrt(d);
+    const T inv_d = T(1) / rj[j];
+    for (int64_t i = j + 1; i < n; ++i) {
+      T* ri = a + i * n;
+      T s = ri[j];
+      for (int64_t k = 0; k < j; ++k) s -= ri[k] * rj[k];
+      ri[j] = s * inv_d;
+    }
+  }
+  for (int64_t i = 0; i < n; ++i) std::fill(a + i * n + i + 1, a + (i + 1) * n, T(0));
+}
+
+void lu_factor_cpu(const Tensor& lu, const Tensor& pivots, const Tensor& info) {
+  const int64_t n = lu.size(-1);
+  dispatch_floating(lu.dtype(), "lu_factor", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* a = lu.data<T>();
+    int64_t *piv = pivots.data<int64_t>(), *inf = info.data<int64_t>();
+    for_each_matrix(batch_count(lu), n, [&](int64_t i) { lu_factor_one<T>(n, a + i * n * n, piv + i * n, inf + i); });
+  });
+}
+
+void lu_solve_cpu(const Tensor& lu, const Tensor& pivots, const Tensor& b) {
+  const int64_t n = lu.size(-1), m = b.size(-1);
+  dispatch_floating(lu.dtype(), "lu_solve", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* a = lu.data<T>();
+    const int64_t* piv = pivots.data<int64_t>();
+    T* x = b.data<T>();
+    for_each_matrix(batch_count(b), std::max(n, m), [&](int64_t i) {
+      T* xb = x + i * n * m;
+      const int64_t* p = piv + i * n;
+      for (int64_t k = 0; k < n; ++k)
+        if (p[k] != k) std::swap_ranges(xb + k * m, xb + (k + 1) * m, xb + p[k] * m);
+      triangular_solve_one<T>(n, m, a + i * n * n, xb, false, true);
+      triangular_solve_one<T>(n, m, a + i * n * n, xb, true, false);
+    });
+  });
+}
+
+void cholesky_cpu(const Tensor& a, const Tensor& info) {
+  const int64_t n = a.size(-1);
+  dispatch_floating(a.dtype(), "cholesky", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = a.data<T>();
+    int64_t* inf = info.data<int64_t>();
+    for_each_matrix(batch_count(a), n, [&](int64_t i) { cholesky_one<T>(n, p + i * n * n, inf + i); });
+  });
+}
+
+void triangular_solve_cpu(const Tensor& a, const Tensor& b, bool upper, bool unit) {
+  const int64_t n = a.size(-1), m = b.size(-1);
+  dispatch_floating(a.dtype(), "solve_triangular", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* pa = a.data<T>();
+    T* pb = b.data<T>();
+    for_each_matrix(batch_count(b), std::max(n, m), [&](int64_t i) {
+      triangular_solve_one<T>(n, m, pa + i * n * n, pb + i * n * m, upper, unit);
+    });
+  });
+}
+
+}  // namespace
+
+EMBER_REGISTER_KERNEL(lu_factor_kernel, CPU, &lu_factor_cpu);
+EMBER_REGISTER_KERNEL(lu_solve_kernel, CPU, &lu_solve_cpu);
+EMBER_REGISTER_KERNEL(cholesky_kernel, CPU, &cholesky_cpu);
+EMBER_REGISTER_KERNEL(triangular_solve_kernel, CPU, &triangular_solve_cpu);
+
+}  // namespace ember::cpu

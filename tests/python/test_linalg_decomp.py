@@ -1,0 +1,136 @@
+"""ember.linalg decompositions: solve, inv, det, slogdet, logdet, cholesky, solve_triangular,
+cholesky_solve vs NumPy/torch, gradcheck in float64, and the error paths."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.testing import gradcheck
+
+
+def rand(*shape, dtype=ember.float64, seed=0):
+    return ember.tensor(np.random.default_rng(seed).standard_normal(shape)).to(dtype)
+
+
+def well_conditioned(*shape, seed=0):
+    n = shape[-1]
+    return rand(*shape, seed=seed) + 3 * ember.eye(n, dtype=ember.float64)
+
+
+def spd(*shape, seed=0):
+    a = rand(*shape, seed=seed)
+    return a @ a.mT + shape[-1] * ember.eye(shape[-1], dtype=ember.float64)
+
+
+@pytest.mark.parametrize("dtype,tol", [(ember.float32, 1e-4), (ember.float64, 1e-10)])
+def test_solve_inv_det_match_numpy(dtype, tol):
+    a = well_conditioned(2, 3, 5, 5).to(dtype)
+    b = rand(3, 5, 2, seed=1).to(dtype)  # broadcast batch
+    an, bn = a.numpy(), b.numpy()
+    x = ember.linalg.solve(a, b)
+    assert x.dtype == dtype and tuple(x.shape) == (2, 3, 5, 2)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(an, bn), rtol=tol, atol=tol)
+    np.testing.assert_allclose(ember.linalg.inv(a).numpy(), np.linalg.inv(an), rtol=tol, atol=tol)
+    np.testing.assert_allclose(ember.linalg.det(a).numpy(), np.linalg.det(an), rtol=tol, atol=tol)
+    sign, logabs = ember.linalg.slogdet(a)
+    ns, nl = np.linalg.slogdet(an)
+    np.testing.assert_array_equal(sign.numpy(), ns)
+    np.testing.assert_allclose(logabs.numpy(), nl, rtol=tol, atol=tol)
+
+
+def test_noncontiguous_and_vector_rhs():
+    a = well_conditioned(4, 4).mT  # transposed view
+    b = rand(4, seed=2)
+    x = ember.linalg.solve(a, b)
+    assert tuple(x.shape) == (4,)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(a.numpy(), b.numpy()), rtol=1e-10)
+    xr = ember.linalg.solve(a, rand(3, 4, seed=3), left=False)
+    np.testing.assert_allclose((xr @ a).numpy(), rand(3, 4, seed=3).numpy(), atol=1e-10)
+
+
+def test_torch_aliases_and_methods():
+    a = well_conditioned(3, 3)
+    t = torch.tensor(a.numpy())
+    np.testing.assert_allclose(ember.inverse(a).numpy(), torch.inverse(t).numpy(), atol=1e-12)
+    np.testing.assert_allclose(a.det().numpy(), t.det().numpy(), atol=1e-12)
+    np.testing.assert_allclose(a.logdet().numpy(), t.logdet().numpy(), atol=1e-12)
+    np.testing.assert_allclose(a.inverse().numpy(), t.inverse().numpy(), atol=1e-12)
+    assert ember.logdet(ember.tensor([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])).item() == 0.0
+    assert np.isnan(ember.logdet(-ember.eye(3)).item())
+    assert ember.logdet(ember.zeros(2, 2)).item() == -np.inf
+
+
+def test_cholesky_and_cholesky_solve():
+    s = spd(2, 4, 4)
+    L = ember.linalg.cholesky(s)
+    np.testing.assert_allclose(L.numpy(), np.linalg.cholesky(s.numpy()), atol=1e-12)
+    U = ember.linalg.cholesky(s, upper=True)
+    np.testing.assert_allclose((U.mT @ U).numpy(), s.numpy(), atol=1e-10)
+    np.testing.assert_allclose(s.cholesky().numpy(), L.numpy())
+    b = rand(2, 4, 3, seed=4)
+    x = ember.cholesky_solve(b, L)
+    tx = torch.cholesky_solve(torch.tensor(b.numpy()), torch.tensor(L.numpy()))
+    np.testing.assert_allclose(x.numpy(), tx.numpy(), atol=1e-10)
+    np.testing.assert_allclose(ember.cholesky_solve(b, U, upper=True).numpy(), tx.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+def test_solve_triangular_matches_torch(upper, left, unit):
+    a = well_conditioned(2, 4, 4)
+    a = a.triu() if upper else a.tril()
+    b = rand(2, 4, 4, seed=5)[..., :3] if left else rand(2, 3, 4, seed=5)
+    got = ember.linalg.solve_triangular(a, b, upper=upper, left=left, unitriangular=unit)
+    want = torch.linalg.solve_triangular(torch.tensor(a.numpy()), torch.tensor(b.numpy()), upper=upper,
+                                         left=left, unitriangular=unit)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-10)
+
+
+def test_gradcheck_solve_inv_det_slogdet():
+    a = well_conditioned(2, 3, 3).requires_grad_()
+    b = rand(3, 2, seed=6).requires_grad_()
+    assert gradcheck(lambda a, b: ember.linalg.solve(a, b), (a, b))
+    assert gradcheck(ember.linalg.inv, (a,))
+    assert gradcheck(ember.linalg.det, (a,))
+    assert gradcheck(lambda a: ember.linalg.slogdet(a)[1], (a,))
+    assert gradcheck(ember.logdet, (a @ a.mT,))
+
+
+def test_gradcheck_cholesky_and_triangular():
+    s = spd(2, 3, 3).requires_grad_()
+    assert gradcheck(lambda s: ember.linalg.cholesky(0.5 * (s + s.mT)), (s,))
+    t = well_conditioned(3, 3).tril().requires_grad_()
+    b = rand(3, 2, seed=7).requires_grad_()
+    assert gradcheck(lambda t, b: ember.linalg.solve_triangular(t, b, upper=False), (t, b))
+    assert gradcheck(lambda t, b: ember.linalg.solve_triangular(t.mT, b.mT, upper=True, left=False), (t, b))
+
+
+def test_double_backward_inv():
+    a = well_conditioned(3, 3).requires_grad_()
+    (g,) = ember.autograd.grad(ember.linalg.inv(a).sum(), a, create_graph=True)
+    (gg,) = ember.autograd.grad(g.sum(), a)
+    t = torch.tensor(a.detach().numpy(), requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.linalg.inv(t).sum(), t, create_graph=True)
+    (tgg,) = torch.autograd.grad(tg.sum(), t)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), atol=1e-10)
+
+
+def test_errors():
+    LinAlgError = ember.linalg.LinAlgError
+    assert issubclass(LinAlgError, RuntimeError)
+    with pytest.raises(RuntimeError, match="A must be batches of square matrices, but they are 2 by 3"):
+        ember.linalg.inv(rand(2, 3))
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        ember.linalg.det(rand(3))
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor as input. Got Long"):
+        ember.linalg.inv(ember.ones(2, 2, dtype=ember.int64))
+    with pytest.raises(LinAlgError, match="The diagonal element 2 is zero"):
+        ember.linalg.inv(ember.tensor([[1.0, 2.0], [2.0, 4.0]]))
+    with pytest.raises(LinAlgError, match="input matrix is singular"):
+        ember.linalg.solve(ember.zeros(2, 2), ember.ones(2))
+    with pytest.raises(LinAlgError, match=r"\(Batch element 1\): linalg.cholesky: .*minor of order 2"):
+        ember.linalg.cholesky(ember.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]]]))
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(2\)"):
+        ember.linalg.solve(well_conditioned(2, 3, 3), rand(3, 3, 3))
+    assert ember.linalg.det(ember.zeros(2, 2)).item() == 0.0
