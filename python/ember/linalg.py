@@ -3,14 +3,15 @@ import ember
 from ember._C import linalg_vector_norm as vector_norm  # noqa: F401
 from ember._linalg_decomp import (LinAlgError, cholesky, cholesky_solve, det, inv, logdet,  # noqa: F401
                                   slogdet, solve, solve_triangular)
+from ember._linalg_compose import cross, diagonal, matmul, matrix_power, multi_dot, vander, vecdot  # noqa: F401
 
 # torch-level names and Tensor methods (torch.inverse, Tensor.det, ...).
 for _name, _fn in (("inverse", inv), ("det", det), ("logdet", logdet), ("slogdet", slogdet),
                    ("cholesky_solve", cholesky_solve)):
     setattr(ember, _name, _fn)
-for _name, _fn in (("inverse", inv), ("det", det), ("logdet", logdet), ("slogdet", slogdet),
-                   ("cholesky_solve", cholesky_solve)):
     setattr(ember.Tensor, _name, _fn)
+ember.matrix_power = matrix_power
+ember.Tensor.matrix_power = matrix_power
 
 
 def _cholesky_method(self, upper=False):

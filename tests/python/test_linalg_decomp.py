@@ -134,3 +134,39 @@ def test_errors():
     with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(2\)"):
         ember.linalg.solve(well_conditioned(2, 3, 3), rand(3, 3, 3))
     assert ember.linalg.det(ember.zeros(2, 2)).item() == 0.0
+
+
+def test_composed_ops_match_torch():
+    a, b = rand(2, 3, 3), rand(2, 3, 3, seed=8)
+    ta, tb = torch.tensor(a.numpy()), torch.tensor(b.numpy())
+    np.testing.assert_allclose(ember.linalg.matmul(a, b).numpy(), torch.linalg.matmul(ta, tb).numpy(), atol=1e-12)
+    np.testing.assert_allclose(ember.linalg.diagonal(a, offset=1).numpy(), torch.linalg.diagonal(ta, offset=1).numpy())
+    np.testing.assert_allclose(ember.linalg.vecdot(a, b, dim=1).numpy(), torch.linalg.vecdot(ta, tb, dim=1).numpy(),
+                               atol=1e-12)
+    np.testing.assert_allclose(ember.linalg.cross(a, b, dim=1).numpy(), torch.linalg.cross(ta, tb, dim=1).numpy(),
+                               atol=1e-12)
+    v, m, w = rand(3, seed=9), rand(3, 4, seed=10), rand(4, seed=11)
+    np.testing.assert_allclose(ember.linalg.multi_dot([v, m, w]).numpy(),
+                               torch.linalg.multi_dot([torch.tensor(v.numpy()), torch.tensor(m.numpy()),
+                                                       torch.tensor(w.numpy())]).numpy(), atol=1e-12)
+    for n in (-3, 0, 1, 5):
+        np.testing.assert_allclose(ember.linalg.matrix_power(well_conditioned(2, 3, 3), n).numpy(),
+                                   np.linalg.matrix_power(well_conditioned(2, 3, 3).numpy(), n), rtol=1e-10)
+    x = ember.tensor([1, 2, 3])
+    vx = ember.linalg.vander(x, N=4)
+    assert vx.dtype == ember.int64
+    np.testing.assert_array_equal(vx.numpy(), torch.linalg.vander(torch.tensor([1, 2, 3]), N=4).numpy())
+    assert gradcheck(lambda a: ember.linalg.matrix_power(a, -2), (well_conditioned(3, 3).requires_grad_(),))
+
+
+def test_composed_op_errors():
+    with pytest.raises(RuntimeError, match="the first tensor must be 1D or 2D but got 3D"):
+        ember.linalg.multi_dot([rand(2, 2, 2), rand(2, 2)])
+    with pytest.raises(RuntimeError, match="multi_dot\\(\\): expected at least 2 tensors but got 1"):
+        ember.linalg.multi_dot([rand(2, 2)])
+    with pytest.raises(RuntimeError, match="dimension -1 must have length 3. Got 2 and 2"):
+        ember.linalg.cross(rand(2), rand(2))
+    with pytest.raises(RuntimeError, match="N must be greater than 1"):
+        ember.linalg.vander(rand(2), N=0)
+    with pytest.raises(RuntimeError, match="square matrices"):
+        ember.linalg.matrix_power(rand(2, 3), 2)
