@@ -2,6 +2,8 @@
 // Every inner loop runs along a contiguous row (an axpy or a dot), so it vectorises.
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "core/parallel.h"
 #include "ops/decompositions.h"
@@ -87,6 +89,68 @@ void cholesky_one(int64_t n, T* a, int64_t* info) {
   for (int64_t i = 0; i < n; ++i) std::fill(a + i * n + i + 1, a + (i + 1) * n, T(0));
 }
 
+// One Jacobi rotation zeroing a[p][q]: a <- J^T a J, v <- v J.
+template <typename T>
+void jacobi_rotate(int64_t n, T* a, T* v, int64_t p, int64_t q) {
+  const T apq = a[p * n + q];
+  const T theta = (a[q * n + q] - a[p * n + p]) / (T(2) * apq);
+  const T t = (theta >= 0 ? T(1) : T(-1)) / (std::abs(theta) + std::sqrt(theta * theta + T(1)));
+  const T c = T(1) / std::sqrt(t * t + T(1)), s = t * c;
+  for (int64_t k = 0; k < n; ++k) {  // columns p, q
+    const T akp = a[k * n + p], akq = a[k * n + q];
+    a[k * n + p] = c * akp - s * akq;
+    a[k * n + q] = s * akp + c * akq;
+    const T vkp = v[k * n + p], vkq = v[k * n + q];
+    v[k * n + p] = c * vkp - s * vkq;
+    v[k * n + q] = s * vkp + c * vkq;
+  }
+  T *rp = a + p * n, *rq = a + q * n;  // rows p, q
+  for (int64_t k = 0; k < n; ++k) {
+    const T apk = rp[k], aqk = rq[k];
+    rp[k] = c * apk - s * aqk;
+    rq[k] = s * apk + c * aqk;
+  }
+}
+
+// Sweeps until the off-diagonal mass is rounding-level, then sorts the eigenpairs ascending.
+template <typename T>
+void symmetric_eigen_one(int64_t n, T* a, T* w, T* v) {
+  std::fill(v, v + n * n, T(0));
+  for (int64_t i = 0; i < n; ++i) v[i * n + i] = T(1);
+  T total = 0;
+  for (int64_t i = 0; i < n * n; ++i) total += a[i] * a[i];
+  const T tiny = std::numeric_limits<T>::epsilon() * std::numeric_limits<T>::epsilon() * total;
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    T off = 0;
+    for (int64_t p = 0; p < n; ++p)
+      for (int64_t q = p + 1; q < n; ++q) off += a[p * n + q] * a[p * n + q];
+    if (!(off > tiny)) break;  // also stops on NaN input
+    for (int64_t p = 0; p < n; ++p)
+      for (int64_t q = p + 1; q < n; ++q)
+        if (a[p * n + q] != T(0)) jacobi_rotate(n, a, v, p, q);
+  }
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return a[x * n + x] < a[y * n + y]; });
+  std::vector<T> col(n * n);
+  std::copy(v, v + n * n, col.begin());
+  for (int64_t j = 0; j < n; ++j) {
+    w[j] = a[order[j] * n + order[j]];
+    for (int64_t k = 0; k < n; ++k) v[k * n + j] = col[k * n + order[j]];
+  }
+}
+
+void symmetric_eigen_cpu(const Tensor& a, const Tensor& w, const Tensor& v) {
+  const int64_t n = a.size(-1);
+  dispatch_floating(a.dtype(), "eigh", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T *pa = a.data<T>(), *pw = w.data<T>(), *pv = v.data<T>();
+    for_each_matrix(batch_count(a), n, [&](int64_t i) {
+      symmetric_eigen_one<T>(n, pa + i * n * n, pw + i * n, pv + i * n * n);
+    });
+  });
+}
+
 void lu_factor_cpu(const Tensor& lu, const Tensor& pivots, const Tensor& info) {
   const int64_t n = lu.size(-1);
   dispatch_floating(lu.dtype(), "lu_factor", [&](auto tag) {
@@ -143,5 +207,6 @@ EMBER_REGISTER_KERNEL(lu_factor_kernel, CPU, &lu_factor_cpu);
 EMBER_REGISTER_KERNEL(lu_solve_kernel, CPU, &lu_solve_cpu);
 EMBER_REGISTER_KERNEL(cholesky_kernel, CPU, &cholesky_cpu);
 EMBER_REGISTER_KERNEL(triangular_solve_kernel, CPU, &triangular_solve_cpu);
+EMBER_REGISTER_KERNEL(symmetric_eigen_kernel, CPU, &symmetric_eigen_cpu);
 
 }  // namespace ember::cpu

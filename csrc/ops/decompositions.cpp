@@ -11,6 +11,7 @@ EMBER_DEFINE_KERNEL(lu_solve_kernel, void(const Tensor& lu, const Tensor& pivots
 EMBER_DEFINE_KERNEL(cholesky_kernel, void(const Tensor& a, const Tensor& info));
 EMBER_DEFINE_KERNEL(triangular_solve_kernel, void(const Tensor& a, const Tensor& b, bool upper,
                                                   bool unitriangular));
+EMBER_DEFINE_KERNEL(symmetric_eigen_kernel, void(const Tensor& a, const Tensor& w, const Tensor& v));
 
 namespace {
 
@@ -65,6 +66,15 @@ Tensor triangular_solve_raw(const Tensor& a, const Tensor& b, bool upper, bool u
   Tensor x = contiguous_copy(b);
   if (x.numel() > 0) triangular_solve_kernel(a.device(), ac, x, upper, unitriangular);
   return x;
+}
+
+std::tuple<Tensor, Tensor> symmetric_eigen_raw(const Tensor& a, const char* op) {
+  check_square(a, op);
+  Tensor work = contiguous_copy(a);
+  Tensor w = empty(batch_of(a, 1), a.dtype(), a.device());
+  Tensor v = empty(a.sizes(), a.dtype(), a.device());
+  if (a.numel() > 0) symmetric_eigen_kernel(a.device(), work, w, v);
+  return {w, v};
 }
 
 }  // namespace ember

@@ -21,6 +21,9 @@ EMBER_DECLARE_KERNEL(cholesky_kernel, void(const Tensor& a, const Tensor& info))
 /// In place on contiguous b (*, n, k): solves A X = B for triangular contiguous a (*, n, n).
 EMBER_DECLARE_KERNEL(triangular_solve_kernel, void(const Tensor& a, const Tensor& b, bool upper,
                                                    bool unitriangular));
+/// Cyclic Jacobi on contiguous symmetric a (*, n, n), destroyed: eigenvalues ascending into w
+/// (*, n), the matching orthonormal eigenvectors into the columns of v (*, n, n).
+EMBER_DECLARE_KERNEL(symmetric_eigen_kernel, void(const Tensor& a, const Tensor& w, const Tensor& v));
 
 /// (LU, pivots, info) of a float (*, n, n) tensor; `op` names the caller in error messages.
 std::tuple<Tensor, Tensor, Tensor> lu_factor_raw(const Tensor& a, const char* op);
@@ -30,5 +33,7 @@ Tensor lu_solve_raw(const Tensor& lu, const Tensor& pivots, const Tensor& b);
 std::tuple<Tensor, Tensor> cholesky_raw(const Tensor& a, const char* op);
 /// A^-1 B for triangular a (*, n, n) and b (*, n, k) with the same batch dims.
 Tensor triangular_solve_raw(const Tensor& a, const Tensor& b, bool upper, bool unitriangular);
+/// (eigenvalues, eigenvectors) of a symmetric float (*, n, n) tensor (both triangles read).
+std::tuple<Tensor, Tensor> symmetric_eigen_raw(const Tensor& a, const char* op);
 
 }  // namespace ember

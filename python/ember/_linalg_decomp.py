@@ -278,3 +278,43 @@ def cholesky_solve(B, L, upper=False):
         L = L.mT
     Y = solve_triangular(L, B, upper=False)
     return solve_triangular(L.mT, Y, upper=True)
+
+
+def _symmetric_from(A, UPLO, op):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    if UPLO == "L":
+        return A.tril() + A.tril(-1).mT
+    return A.triu() + A.triu(1).mT
+
+
+class _SymmetricEigen(Function):
+    @staticmethod
+    def forward(ctx, A):
+        w, V = _C._linalg_symmetric_eigen(A.detach(), "linalg.eigh")
+        ctx.save_for_backward(w, V)
+        return w, V
+
+    @staticmethod
+    def backward(ctx, gw, gV):
+        w, V = ctx.saved_tensors
+        n = w.size(-1)
+        eye = ember.eye(n, dtype=w.dtype)
+        inner = gw.unsqueeze(-1) * eye
+        if gV is not None:
+            gap = w.unsqueeze(-2) - w.unsqueeze(-1)  # gap[i, j] = w_j - w_i
+            F = (1 - eye) / (gap + eye)
+            inner = inner + F * (V.mT @ gV)
+        gA = V @ inner @ V.mT
+        return 0.5 * (gA + gA.mT)  # the input is symmetric: only symmetric perturbations exist
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of the symmetric matrices A."""
+    _check_square(A, "linalg.eigh")
+    return _SymmetricEigen.apply(_symmetric_from(A, UPLO, "linalg.eigh"))
+
+
+def eigvalsh(A, UPLO="L"):
+    _check_square(A, "linalg.eigvalsh")
+    return _SymmetricEigen.apply(_symmetric_from(A, UPLO, "linalg.eigvalsh"))[0]

@@ -1,8 +1,8 @@
 """ember.linalg: PyTorch's torch.linalg functions that ember implements."""
 import ember
 from ember._C import linalg_vector_norm as vector_norm  # noqa: F401
-from ember._linalg_decomp import (LinAlgError, cholesky, cholesky_solve, det, inv, logdet,  # noqa: F401
-                                  slogdet, solve, solve_triangular)
+from ember._linalg_decomp import (LinAlgError, cholesky, cholesky_solve, det, eigh, eigvalsh, inv,  # noqa: F401
+                                  logdet, slogdet, solve, solve_triangular)
 from ember._linalg_compose import cross, diagonal, matmul, matrix_power, multi_dot, vander, vecdot  # noqa: F401
 
 # torch-level names and Tensor methods (torch.inverse, Tensor.det, ...).

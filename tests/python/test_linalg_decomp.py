@@ -170,3 +170,36 @@ def test_composed_op_errors():
         ember.linalg.vander(rand(2), N=0)
     with pytest.raises(RuntimeError, match="square matrices"):
         ember.linalg.matrix_power(rand(2, 3), 2)
+
+
+@pytest.mark.parametrize("UPLO", ["L", "U"])
+def test_eigh_matches_numpy(UPLO):
+    a = rand(2, 3, 5, 5, seed=12).mT  # non-symmetric, non-contiguous: only one triangle is read
+    w, V = ember.linalg.eigh(a, UPLO=UPLO)
+    nw, nV = np.linalg.eigh(a.numpy(), UPLO=UPLO)
+    np.testing.assert_allclose(w.numpy(), nw, atol=1e-10)
+    np.testing.assert_allclose(np.abs(V.numpy()), np.abs(nV), atol=1e-8)
+    an = a.numpy() if UPLO == "L" else np.swapaxes(a.numpy(), -1, -2)
+    sym = np.tril(an) + np.swapaxes(np.tril(an, -1), -1, -2)
+    np.testing.assert_allclose(((V * w.unsqueeze(-2)) @ V.mT).numpy(), sym, atol=1e-10)
+    np.testing.assert_allclose(ember.linalg.eigvalsh(a, UPLO=UPLO).numpy(), nw, atol=1e-10)
+    assert ember.linalg.eigvalsh(a.to(ember.float32)).dtype == ember.float32
+
+
+def test_eigh_gradcheck_gauge_invariant():
+    a = rand(2, 4, 4, seed=13).requires_grad_()
+    assert gradcheck(ember.linalg.eigvalsh, (a,))
+    weights = ember.tensor([1.0, 2.0, 3.0, 4.0], dtype=ember.float64)
+
+    def spectral(a):  # V diag(f) V^T does not depend on the eigenvectors' signs
+        w, V = ember.linalg.eigh(a, UPLO="U")
+        return (V * (weights * w.sin()).unsqueeze(-2)) @ V.mT
+
+    assert gradcheck(spectral, (a,))
+
+
+def test_eigh_errors():
+    with pytest.raises(RuntimeError, match="Expected UPLO argument to be 'L' or 'U', but got X"):
+        ember.linalg.eigh(rand(3, 3), UPLO="X")
+    with pytest.raises(RuntimeError, match="square matrices"):
+        ember.linalg.eigvalsh(rand(3, 2))
