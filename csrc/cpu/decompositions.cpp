@@ -151,6 +151,102 @@ void symmetric_eigen_cpu(const Tensor& a, const Tensor& w, const Tensor& v) {
   });
 }
 
+template <typename T>
+T dot(int64_t len, const T* x, const T* y) {
+  T acc = 0;
+  for (int64_t i = 0; i < len; ++i) acc += x[i] * y[i];
+  return acc;
+}
+
+// Rotates rows x, y of length len by (c, s): x <- c x - s y, y <- s x + c y.
+template <typename T>
+void rotate_rows(int64_t len, T* x, T* y, T c, T s) {
+  for (int64_t i = 0; i < len; ++i) {
+    const T xi = x[i], yi = y[i];
+    x[i] = c * xi - s * yi;
+    y[i] = s * xi + c * yi;
+  }
+}
+
+// Fills rows [0, k) of q (k, m) that are flagged in `missing` with unit vectors orthogonal to every
+// other row: standard basis vectors, Gram-Schmidt twice against the rows already set.
+template <typename T>
+void complete_orthonormal(int64_t k, int64_t m, T* q, std::vector<char>& missing) {
+  int64_t candidate = 0;
+  for (int64_t r = 0; r < k; ++r) {
+    if (!missing[r]) continue;
+    T* row = q + r * m;
+    for (; candidate < m; ++candidate) {
+      std::fill(row, row + m, T(0));
+      row[candidate] = T(1);
+      for (int pass = 0; pass < 2; ++pass)
+        for (int64_t o = 0; o < k; ++o)
+          if (o != r && !missing[o]) axpy_neg(m, dot(m, q + o * m, row), q + o * m, row);
+      const T norm = std::sqrt(dot(m, row, row));
+      if (norm > T(0.5)) {
+        for (int64_t i = 0; i < m; ++i) row[i] /= norm;
+        missing[r] = 0;
+        ++candidate;
+        break;
+      }
+    }
+  }
+}
+
+template <typename T>
+void svd_one(int64_t n, int64_t m, int64_t k, T* w, T* s, T* ut, T* vt) {
+  std::fill(vt, vt + n * n, T(0));
+  for (int64_t i = 0; i < n; ++i) vt[i * n + i] = T(1);
+  const T eps = std::numeric_limits<T>::epsilon();
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    bool rotated = false;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = i + 1; j < n; ++j) {
+        T *wi = w + i * m, *wj = w + j * m;
+        const T alpha = dot(m, wi, wi), beta = dot(m, wj, wj), gamma = dot(m, wi, wj);
+        if (!(std::abs(gamma) > eps * std::sqrt(alpha * beta))) continue;
+        rotated = true;
+        const T zeta = (beta - alpha) / (T(2) * gamma);
+        const T t = (zeta >= 0 ? T(1) : T(-1)) / (std::abs(zeta) + std::sqrt(T(1) + zeta * zeta));
+        const T c = T(1) / std::sqrt(T(1) + t * t);
+        rotate_rows(m, wi, wj, c, c * t);
+        rotate_rows(n, vt + i * n, vt + j * n, c, c * t);
+      }
+    if (!rotated) break;
+  }
+  std::vector<T> norms(n);
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) {
+    norms[i] = std::sqrt(dot(m, w + i * m, w + i * m));
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return norms[x] > norms[y]; });
+  std::vector<T> vt_rows(vt, vt + n * n);
+  std::vector<char> missing(k, 1);
+  const T cutoff = norms.empty() ? T(0) : norms[order[0]] * eps * T(n);
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t src = order[r];
+    s[r] = norms[src];
+    std::copy(vt_rows.begin() + src * n, vt_rows.begin() + (src + 1) * n, vt + r * n);
+    if (norms[src] > cutoff && norms[src] > T(0)) {
+      for (int64_t i = 0; i < m; ++i) ut[r * m + i] = w[src * m + i] / norms[src];
+      missing[r] = 0;
+    }
+  }
+  complete_orthonormal(k, m, ut, missing);
+}
+
+void svd_cpu(const Tensor& w, const Tensor& s, const Tensor& ut, const Tensor& vt) {
+  const int64_t n = w.size(-2), m = w.size(-1), k = ut.size(-2);
+  dispatch_floating(w.dtype(), "svd", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T *pw = w.data<T>(), *ps = s.data<T>(), *pu = ut.data<T>(), *pv = vt.data<T>();
+    for_each_matrix(batch_count(ut), m, [&](int64_t i) {
+      svd_one<T>(n, m, k, pw + i * n * m, ps + i * n, pu + i * k * m, pv + i * n * n);
+    });
+  });
+}
+
 void lu_factor_cpu(const Tensor& lu, const Tensor& pivots, const Tensor& info) {
   const int64_t n = lu.size(-1);
   dispatch_floating(lu.dtype(), "lu_factor", [&](auto tag) {
@@ -207,6 +303,7 @@ EMBER_REGISTER_KERNEL(lu_factor_kernel, CPU, &lu_factor_cpu);
 EMBER_REGISTER_KERNEL(lu_solve_kernel, CPU, &lu_solve_cpu);
 EMBER_REGISTER_KERNEL(cholesky_kernel, CPU, &cholesky_cpu);
 EMBER_REGISTER_KERNEL(triangular_solve_kernel, CPU, &triangular_solve_cpu);
+EMBER_REGISTER_KERNEL(svd_kernel, CPU, &svd_cpu);
 EMBER_REGISTER_KERNEL(symmetric_eigen_kernel, CPU, &symmetric_eigen_cpu);
 
 }  // namespace ember::cpu

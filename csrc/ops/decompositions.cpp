@@ -12,6 +12,7 @@ EMBER_DEFINE_KERNEL(cholesky_kernel, void(const Tensor& a, const Tensor& info));
 EMBER_DEFINE_KERNEL(triangular_solve_kernel, void(const Tensor& a, const Tensor& b, bool upper,
                                                   bool unitriangular));
 EMBER_DEFINE_KERNEL(symmetric_eigen_kernel, void(const Tensor& a, const Tensor& w, const Tensor& v));
+EMBER_DEFINE_KERNEL(svd_kernel, void(const Tensor& w, const Tensor& s, const Tensor& ut, const Tensor& vt));
 
 namespace {
 
@@ -75,6 +76,21 @@ std::tuple<Tensor, Tensor> symmetric_eigen_raw(const Tensor& a, const char* op) 
   Tensor v = empty(a.sizes(), a.dtype(), a.device());
   if (a.numel() > 0) symmetric_eigen_kernel(a.device(), work, w, v);
   return {w, v};
+}
+
+std::tuple<Tensor, Tensor, Tensor> svd_raw(const Tensor& at, bool full) {
+  const int64_t n = at.size(-2), m = at.size(-1);
+  Tensor work = contiguous_copy(at);
+  Shape batch = batch_of(at, 2), s_shape = batch, ut_shape = batch, vt_shape = batch;
+  s_shape.push_back(n);
+  ut_shape.push_back(full ? m : n);
+  ut_shape.push_back(m);
+  vt_shape.push_back(n);
+  vt_shape.push_back(n);
+  Tensor s = empty(s_shape, at.dtype(), at.device()), ut = zeros(ut_shape, at.dtype(), at.device());
+  Tensor vt = empty(vt_shape, at.dtype(), at.device());
+  if (ut.numel() > 0) svd_kernel(at.device(), work, s, ut, vt);
+  return {ut, s, vt};
 }
 
 }  // namespace ember

@@ -24,6 +24,11 @@ EMBER_DECLARE_KERNEL(triangular_solve_kernel, void(const Tensor& a, const Tensor
 /// Cyclic Jacobi on contiguous symmetric a (*, n, n), destroyed: eigenvalues ascending into w
 /// (*, n), the matching orthonormal eigenvectors into the columns of v (*, n, n).
 EMBER_DECLARE_KERNEL(symmetric_eigen_kernel, void(const Tensor& a, const Tensor& w, const Tensor& v));
+/// One-sided Jacobi SVD. w (*, n, m) contiguous with n <= m holds A^T (its rows are A's columns)
+/// and is destroyed; s (*, n) gets the singular values descending, vt (*, n, n) V^T and ut (*, k, m)
+/// U^T, where k is n or m (full): rows for zero singular values and the rows past n are completed
+/// to an orthonormal set.
+EMBER_DECLARE_KERNEL(svd_kernel, void(const Tensor& w, const Tensor& s, const Tensor& ut, const Tensor& vt));
 
 /// (LU, pivots, info) of a float (*, n, n) tensor; `op` names the caller in error messages.
 std::tuple<Tensor, Tensor, Tensor> lu_factor_raw(const Tensor& a, const char* op);
@@ -35,5 +40,7 @@ std::tuple<Tensor, Tensor> cholesky_raw(const Tensor& a, const char* op);
 Tensor triangular_solve_raw(const Tensor& a, const Tensor& b, bool upper, bool unitriangular);
 /// (eigenvalues, eigenvectors) of a symmetric float (*, n, n) tensor (both triangles read).
 std::tuple<Tensor, Tensor> symmetric_eigen_raw(const Tensor& a, const char* op);
+/// (U^T, S, V^T) of a^T given as float (*, n, m), n <= m; U^T has m rows when full.
+std::tuple<Tensor, Tensor, Tensor> svd_raw(const Tensor& at, bool full);
 
 }  // namespace ember

@@ -63,6 +63,7 @@ void init_linalg_ops(py::module_& m, TensorClass& cls) {
   m.def("_linalg_lu_solve", &lu_solve_raw);
   m.def("_linalg_cholesky", [](const Tensor& a, const char* op) { return cholesky_raw(a, op); });
   m.def("_linalg_triangular_solve", &triangular_solve_raw);
+  m.def("_linalg_svd", &svd_raw);
   m.def("_linalg_symmetric_eigen", [](const Tensor& a, const char* op) { return symmetric_eigen_raw(a, op); });
 }
 

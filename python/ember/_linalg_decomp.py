@@ -318,3 +318,69 @@ def eigh(A, UPLO="L"):
 def eigvalsh(A, UPLO="L"):
     _check_square(A, "linalg.eigvalsh")
     return _SymmetricEigen.apply(_symmetric_from(A, UPLO, "linalg.eigvalsh"))[0]
+
+
+def _svd_factors(A, full_matrices):
+    """(U, S, Vh) from the one-sided Jacobi kernel, which wants its rows no longer than its columns."""
+    m, n = A.size(-2), A.size(-1)
+    if m >= n:
+        ut, S, vt = _C._linalg_svd(A.mT, full_matrices)
+        return ut.mT, S, vt
+    ut, S, vt = _C._linalg_svd(A, full_matrices)  # A^T = U' S V'^T, so A = V' S U'^T
+    return vt.mT, S, ut
+
+
+class _Svd(Function):
+    @staticmethod
+    def forward(ctx, A, full_matrices):
+        U, S, Vh = _svd_factors(A.detach(), full_matrices)
+        ctx.save_for_backward(U, S, Vh)
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_tensors
+        k = S.size(-1)
+        U, Vh = U[..., :k], Vh[..., :k, :]  # full_matrices: the extra columns carry no gradient
+        gU = None if gU is None else gU[..., :k]
+        gVh = None if gVh is None else gVh[..., :k, :]
+        eye = ember.eye(k, dtype=S.dtype)
+        if gU is None and gVh is None:
+            return U @ (gS.unsqueeze(-1) * eye) @ Vh, None
+        S2 = S * S
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye  # E[i, j] = s_j^2 - s_i^2, 1 on the diagonal
+        inner = 0
+        if gU is not None:
+            UtgU = U.mT @ gU
+            inner = inner + (UtgU - UtgU.mT) * S.unsqueeze(-2)
+        if gVh is not None:
+            VtgV = Vh @ gVh.mT
+            inner = inner + S.unsqueeze(-1) * (VtgV - VtgV.mT)
+        inner = (inner / E) * (1 - eye)
+        if gS is not None:
+            inner = inner + gS.unsqueeze(-1) * eye
+        gA = U @ inner @ Vh
+        if gU is not None and U.size(-2) > k:  # the part of gU outside span(U)
+            gUSinv = gU / S.unsqueeze(-2)
+            gA = gA + (gUSinv - U @ (U.mT @ gUSinv)) @ Vh
+        if gVh is not None and Vh.size(-1) > k:
+            gVhSinv = gVh / S.unsqueeze(-1)
+            gA = gA + U @ (gVhSinv - (gVhSinv @ Vh.mT) @ Vh)
+        return gA, None
+
+
+def _check_matrix(A, op):
+    if A.dim() < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if not A.is_floating_point():
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_C_name(A.dtype)}")
+
+
+def svd(A, full_matrices=True):
+    _check_matrix(A, "linalg.svd")
+    return _Svd.apply(A, full_matrices)
+
+
+def svdvals(A):
+    _check_matrix(A, "linalg.svdvals")
+    return _Svd.apply(A, False)[1]

@@ -203,3 +203,45 @@ def test_eigh_errors():
         ember.linalg.eigh(rand(3, 3), UPLO="X")
     with pytest.raises(RuntimeError, match="square matrices"):
         ember.linalg.eigvalsh(rand(3, 2))
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 4), (2, 3, 6), (4, 4), (5, 1)])
+@pytest.mark.parametrize("full", [True, False])
+def test_svd_matches_numpy_and_reconstructs(shape, full):
+    a = rand(*shape[:-2], shape[-1], shape[-2], seed=14).mT  # non-contiguous
+    U, S, Vh = ember.linalg.svd(a, full_matrices=full)
+    nU, nS, nVh = np.linalg.svd(a.numpy(), full_matrices=full)
+    assert U.shape == nU.shape and S.shape == nS.shape and Vh.shape == nVh.shape
+    np.testing.assert_allclose(S.numpy(), nS, atol=1e-12)
+    k = S.size(-1)
+    np.testing.assert_allclose(((U[..., :k] * S.unsqueeze(-2)) @ Vh[..., :k, :]).numpy(), a.numpy(), atol=1e-12)
+    np.testing.assert_allclose((U.mT @ U).numpy(), np.broadcast_to(np.eye(U.size(-1)), (U.mT @ U).shape), atol=1e-12)
+    np.testing.assert_allclose((Vh @ Vh.mT).numpy(), np.broadcast_to(np.eye(Vh.size(-2)), (Vh @ Vh.mT).shape),
+                               atol=1e-12)
+    np.testing.assert_allclose(ember.linalg.svdvals(a).numpy(), nS, atol=1e-12)
+
+
+def test_svd_rank_deficient_keeps_orthonormal_u():
+    a = ember.tensor([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]], dtype=ember.float64)
+    U, S, Vh = ember.linalg.svd(a)
+    np.testing.assert_allclose(S.numpy(), np.linalg.svd(a.numpy(), compute_uv=False), atol=1e-12)
+    np.testing.assert_allclose((U.mT @ U).numpy(), np.eye(3), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 3), (2, 3, 5)])
+def test_svd_gradcheck_gauge_invariant(shape):
+    a = rand(*shape, seed=15).requires_grad_()
+    assert gradcheck(ember.linalg.svdvals, (a,))
+
+    def invariant(a):  # U Vh and U diag(S) U^T do not depend on the singular vectors' signs
+        U, S, Vh = ember.linalg.svd(a, full_matrices=False)
+        return U @ Vh, (U * S.unsqueeze(-2)) @ U.mT
+
+    assert gradcheck(invariant, (a,))
+
+
+def test_svd_errors():
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        ember.linalg.svd(rand(3))
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor as input. Got Long"):
+        ember.linalg.svdvals(ember.ones(2, 2, dtype=ember.int64))
