@@ -1,6 +1,6 @@
 """torch.linalg functions composed from existing ember ops (their autograd comes for free)."""
 import ember
-from ember._linalg_decomp import inv
+from ember._linalg_decomp import _C_name, inv
 
 
 def matmul(input, other):
@@ -77,3 +77,55 @@ def vander(x, *, N=None):
         raise RuntimeError("N must be greater than 1.")
     powers = ember.arange(n, dtype=x.dtype if x.is_floating_point() else ember.int64)
     return x.unsqueeze(-1) ** powers
+
+
+def _svdvals_at(A, dim):
+    from ember._linalg_decomp import svdvals
+    return svdvals(A.movedim((dim[0], dim[1]), (-2, -1)))
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    if dtype is not None:
+        A = A.to(dtype)
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if not A.is_floating_point():
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_C_name(A.dtype)}")
+    d0, d1 = (d % A.dim() for d in dim)
+    if ord == "fro":
+        out = (A * A).sum((d0, d1), keepdim=True).sqrt()
+    elif ord in ("nuc", 2, -2):
+        s = _svdvals_at(A, (d0, d1))
+        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        out = out.unsqueeze(-1).unsqueeze(-1).movedim((-2, -1), (min(d0, d1), max(d0, d1)))
+    elif ord in (1, -1, float("inf"), float("-inf")):
+        summed, across = (d0, d1) if ord in (1, -1) else (d1, d0)
+        col = A.abs().sum(summed, keepdim=True)
+        out = col.amax(across, keepdim=True) if ord > 0 else col.amin(across, keepdim=True)
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    return out if keepdim else out.squeeze((d0, d1) if d0 < d1 else (d1, d0))
+
+
+def _svd_tolerance(S, atol, rtol, shape):
+    eps = ember.finfo(S.dtype).eps
+    if rtol is None:
+        rtol = 0.0 if (atol is not None and atol > 0) else eps * max(shape[-2], shape[-1])
+    smax = S.amax(-1, keepdim=True) if S.size(-1) > 0 else S.sum(-1, keepdim=True)
+    tol = smax * rtol
+    return tol if atol is None else ember.where(tol > atol, tol, ember.full_like(tol, atol))
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    from ember._linalg_decomp import svd
+    U, S, Vh = svd(A, full_matrices=False)
+    keep = S > _svd_tolerance(S.detach(), atol, rtol, A.shape)
+    S_inv = ember.where(keep, 1 / ember.where(keep, S, ember.ones_like(S)), ember.zeros_like(S))
+    return (Vh.mT * S_inv.unsqueeze(-2)) @ U.mT
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    from ember._linalg_decomp import svdvals
+    S = svdvals(A)
+    return (S > _svd_tolerance(S, atol, rtol, A.shape)).sum(-1)

@@ -245,3 +245,36 @@ def test_svd_errors():
         ember.linalg.svd(rand(3))
     with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor as input. Got Long"):
         ember.linalg.svdvals(ember.ones(2, 2, dtype=ember.int64))
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, float("inf"), float("-inf")])
+@pytest.mark.parametrize("dim", [(-2, -1), (0, 2), (2, 1)])
+def test_matrix_norm_matches_torch(ord, dim):
+    a = rand(2, 4, 3, seed=16)
+    for keepdim in (False, True):
+        got = ember.linalg.matrix_norm(a, ord, dim, keepdim)
+        want = torch.linalg.matrix_norm(torch.tensor(a.numpy()), ord, dim, keepdim)
+        assert tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-12)
+    assert gradcheck(lambda a: ember.linalg.matrix_norm(a, ord, dim), (a.requires_grad_(),))
+
+
+def test_pinv_and_matrix_rank():
+    a = rand(2, 5, 3, seed=17)
+    np.testing.assert_allclose(ember.linalg.pinv(a).numpy(), np.linalg.pinv(a.numpy()), atol=1e-12)
+    np.testing.assert_allclose(ember.linalg.pinv(a.mT).numpy(), np.linalg.pinv(a.mT.numpy()), atol=1e-12)
+    low = ember.tensor(np.random.default_rng(1).standard_normal((3, 5, 2)) @
+                       np.random.default_rng(2).standard_normal((3, 2, 4)))
+    tl = torch.tensor(low.numpy())
+    np.testing.assert_array_equal(ember.linalg.matrix_rank(low).numpy(), torch.linalg.matrix_rank(tl).numpy())
+    np.testing.assert_array_equal(ember.linalg.matrix_rank(low, atol=1.0, rtol=0.0).numpy(),
+                                  torch.linalg.matrix_rank(tl, atol=1.0, rtol=0.0).numpy())
+    np.testing.assert_allclose(ember.linalg.pinv(low).numpy(), np.linalg.pinv(low.numpy()), atol=1e-10)
+    assert gradcheck(ember.linalg.pinv, (a.requires_grad_(),))
+
+
+def test_matrix_norm_errors():
+    with pytest.raises(RuntimeError, match="Order 3 not supported"):
+        ember.linalg.matrix_norm(rand(3, 3), 3)
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        ember.linalg.matrix_norm(rand(3))
