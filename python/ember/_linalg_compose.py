@@ -129,3 +129,13 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     from ember._linalg_decomp import svdvals
     S = svdvals(A)
     return (S > _svd_tolerance(S, atol, rtol, A.shape)).sum(-1)
+
+
+def cond(A, p=None):
+    """Condition number: s_max / s_min for p in (None, 2, -2), else ||A||_p ||A^-1||_p."""
+    from ember._linalg_decomp import svdvals
+    if p is None or p in (2, -2):
+        S = svdvals(A)
+        ratio = S[..., 0] / S[..., -1]
+        return 1 / ratio if p == -2 else ratio
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)

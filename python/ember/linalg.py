@@ -3,7 +3,7 @@ import ember
 from ember._C import linalg_vector_norm as vector_norm  # noqa: F401
 from ember._linalg_decomp import (LinAlgError, cholesky, cholesky_solve, det, eigh, eigvalsh, inv,  # noqa: F401
                                   logdet, slogdet, solve, solve_triangular, svd, svdvals)
-from ember._linalg_compose import (cross, diagonal, matmul, matrix_norm, matrix_power, matrix_rank,  # noqa: F401
+from ember._linalg_compose import (cond, cross, diagonal, matmul, matrix_norm, matrix_power, matrix_rank,  # noqa: F401
                                    multi_dot, pinv, vander, vecdot)
 
 # torch-level names and Tensor methods (torch.inverse, Tensor.det, ...).

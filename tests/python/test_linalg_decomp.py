@@ -278,3 +278,10 @@ def test_matrix_norm_errors():
         ember.linalg.matrix_norm(rand(3, 3), 3)
     with pytest.raises(RuntimeError, match="at least 2 dimensions"):
         ember.linalg.matrix_norm(rand(3))
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, float("inf")])
+def test_cond_matches_torch(p):
+    a = well_conditioned(2, 4, 4, seed=18)
+    np.testing.assert_allclose(ember.linalg.cond(a, p).numpy(), torch.linalg.cond(torch.tensor(a.numpy()), p).numpy(),
+                               rtol=1e-10)
