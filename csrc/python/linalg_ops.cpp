@@ -1,4 +1,5 @@
 // Linear algebra: matrix products (also the @ operator), linear, einsum and friends.
+#include "ops/decompositions.h"
 #include "ops/linalg.h"
 #include "ops/ops.h"
 #include "python/bindings.h"
@@ -57,6 +58,13 @@ void init_linalg_ops(py::module_& m, TensorClass& cls) {
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   m.def("tensordot", &tensordot_fn, py::arg("a"), py::arg("b"), py::arg("dims") = 2);
   m.def("einsum", &einsum_fn, py::arg("equation"));
+  // Raw (unrecorded) decompositions that ember.linalg builds its differentiable ops from.
+  m.def("_linalg_lu_factor", [](const Tensor& a, const char* op) { return lu_factor_raw(a, op); });
+  m.def("_linalg_lu_solve", &lu_solve_raw);
+  m.def("_linalg_cholesky", [](const Tensor& a, const char* op) { return cholesky_raw(a, op); });
+  m.def("_linalg_triangular_solve", &triangular_solve_raw);
+  m.def("_linalg_svd", &svd_raw);
+  m.def("_linalg_symmetric_eigen", [](const Tensor& a, const char* op) { return symmetric_eigen_raw(a, op); });
 }
 
 }  // namespace ember::python
