@@ -1,4 +1,7 @@
 """torch.linalg functions composed from existing ember ops (their autograd comes for free)."""
+import collections
+import math
+
 import ember
 from ember._linalg_decomp import _C_name, inv
 
@@ -139,3 +142,116 @@ def cond(A, p=None):
         ratio = S[..., 0] / S[..., -1]
         return 1 / ratio if p == -2 else ratio
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+# ---- QR, least squares, norm, matrix exponential ----------------------------------------------
+
+_QR = collections.namedtuple("linalg_qr", ["Q", "R"])
+_Lstsq = collections.namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def qr(A, mode="reduced"):
+    """Householder QR (LAPACK's geqrf sign convention: R's diagonal is -sign(a) * |column|).
+
+    Each reflection is a rank-1 update written in ember ops, O(m n) per column and no in-place
+    writes, so autograd differentiates the factorisation directly."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
+    if A.dim() < 2:
+        raise RuntimeError(f"linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.qr: Expected a floating point tensor as input. Got {_C_name(A.dtype)}")
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    R = A
+    Q = ember.eye(m, dtype=A.dtype).expand(*A.shape[:-2], m, m) if mode != "r" else None
+    for j in range(k):
+        x = R[..., j:, j]
+        head = x[..., :1]
+        norm = ember.linalg.vector_norm(x, dim=-1, keepdim=True)
+        alpha = -ember.where(head >= 0, ember.ones_like(head), -ember.ones_like(head)) * norm
+        # As LAPACK's dlarfg: no reflection when the column below the diagonal is already zero.
+        tail_zero = (x[..., 1:] == 0).all(-1, keepdim=True) if x.shape[-1] > 1 else ember.ones_like(head, dtype=ember.bool)
+        alpha = ember.where(tail_zero, head, alpha)
+        v = ember.cat([ember.zeros(*x.shape[:-1], j, dtype=A.dtype), head - alpha, x[..., 1:]], -1)
+        v_norm = ember.linalg.vector_norm(v, dim=-1, keepdim=True)
+        v = v / ember.where(v_norm == 0, ember.ones_like(v_norm), v_norm)
+        R = R - 2 * v.unsqueeze(-1) * (v.unsqueeze(-2) @ R)
+        if Q is not None:
+            Q = Q - 2 * (Q @ v.unsqueeze(-1)) * v.unsqueeze(-2)
+    R = R.triu()
+    if mode == "r":
+        return _QR(ember.empty(0, dtype=A.dtype), R[..., :k, :])
+    if mode == "reduced":
+        return _QR(Q[..., :, :k], R[..., :k, :])
+    return _QR(Q, R)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of A X = B through the pseudo-inverse (an SVD), with PyTorch's
+    outputs per driver: rank for all but 'gels', singular values for 'gelsd'/'gelss', residuals when
+    A is tall and of full rank."""
+    drivers = (None, "gels", "gelsy", "gelsd", "gelss")
+    if driver not in drivers:
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+                           f"input's dtype {_C_name(A.dtype)} and other's dtype {_C_name(B.dtype)}")
+    vector_rhs = B.dim() == A.dim() - 1
+    rhs = B.unsqueeze(-1) if vector_rhs else B
+    if rhs.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    m, n = A.shape[-2], A.shape[-1]
+    S = ember.linalg.svdvals(A)
+    rtol = (max(m, n) * ember.finfo(A.dtype).eps) if rcond is None else rcond
+    solution = pinv(A, rtol=rtol) @ rhs
+    rank = (S > rtol * S.amax(-1, keepdim=True)).sum(-1) if S.numel() else ember.zeros(A.shape[:-2], dtype=ember.int64)
+    empty = ember.empty(0, dtype=A.dtype)
+    residuals = empty
+    if m > n and driver not in (None, "gelsy") and bool((rank == n).all().item()):
+        residuals = ((A @ solution - rhs) ** 2).sum(-2)
+    if vector_rhs:
+        solution = solution.squeeze(-1)
+    return _Lstsq(solution, residuals, rank if driver != "gels" else ember.empty(0, dtype=ember.int64),
+                  S if driver in ("gelsd", "gelss") else empty)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """linalg.norm: a vector norm over one dim (or the flattened input), a matrix norm over two."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is None and ord is not None:
+        if A.dim() not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                               f"Got {A.dim()}D.")
+        dim = tuple(range(A.dim()))
+    if dim is not None and len(dim) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    return ember.linalg.vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def matrix_exp(A):
+    """exp(A) by scaling and squaring: a degree-18 Taylor polynomial of A / 2^s (|A / 2^s|_1 <= 1/2,
+    so the truncation error is below 1e-17 relative), then s squarings. Differentiable by
+    composition."""
+    if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2] if A.dim() >= 2 else A.shape} by {A.shape[-1]} matrices")
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point tensor as input. Got {_C_name(A.dtype)}")
+    if A.numel() == 0:
+        return A.clone()
+    with ember.no_grad():
+        one_norm = A.abs().sum(-2).amax().item()
+    squarings = math.ceil(math.log2(one_norm / 0.5)) if one_norm > 0.5 else 0
+    X = A / (2 ** squarings)
+    eye = ember.eye(A.shape[-1], dtype=A.dtype).expand(A.shape)
+    result = eye
+    for degree in range(18, 0, -1):  # Horner: I + X/1 (I + X/2 (I + ... ))
+        result = eye + (X @ result) / degree
+    for _ in range(squarings):
+        result = result @ result
+    return result
