@@ -4,6 +4,7 @@ differences, products and distances, statistics, stacking and splitting, scatter
 Each is a few vectorised ember ops; none loops over elements in Python."""
 import builtins
 import collections
+import functools
 import itertools
 import numbers
 
@@ -283,7 +284,7 @@ def block_diag(*tensors):
             raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
                                f"{t.dim()} dimensions")
         matrices.append(t.reshape(1, -1) if t.dim() < 2 else t)
-    dtype = _C.result_type(*[_C.tensor(0, dtype=m.dtype) for m in matrices]) if matrices else _C.float32
+    dtype = functools.reduce(_C.promote_types, [m.dtype for m in matrices]) if matrices else _C.float32
     out = _C.zeros(sum(m.shape[0] for m in matrices), sum(m.shape[1] for m in matrices), dtype=dtype)
     row = col = 0
     for m in matrices:
