@@ -1,11 +1,13 @@
 #include "autograd/engine.h"
 
+#include <atomic>
 #include <queue>
 #include <unordered_map>
 
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
+#include "ops/reduce.h"
 
 namespace ember {
 namespace {
@@ -56,6 +58,20 @@ class NodeStates {
   std::vector<NodeState> states_;
   std::unordered_map<Node*, size_t> index_;
 };
+
+std::atomic<bool> anomaly_mode{false};
+std::atomic<bool> anomaly_nan_check{true};
+
+// Anomaly mode's check of what a node returned: PyTorch's message, with the output's position.
+void check_no_nan(const Node& node, const TensorList& results) {
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Tensor& r = results[i];
+    if (!r.defined() || !is_floating(r.dtype())) continue;
+    Tensor found = to_device(any(isnan(r)), Device{DeviceType::CPU, 0});
+    EMBER_CHECK(!*found.data<bool>(), "Function '", node.name(), "' returned nan values in its ", i,
+                "th output.");
+  }
+}
 
 /// Newest node first among ready ones, like PyTorch, so hooks fire in a familiar order.
 struct NewestFirst {
@@ -198,6 +214,8 @@ class GraphTask {
     EMBER_CHECK(results.empty() || results.size() == node->next_edges.size(), "function ",
                 node->name(), " returned an incorrect number of gradients (expected ",
                 node->next_edges.size(), ", got ", results.size(), ")");
+    if (anomaly_mode.load(std::memory_order_relaxed) && anomaly_nan_check.load(std::memory_order_relaxed))
+      check_no_nan(*node, results);
     return results;
   }
 
@@ -273,5 +291,12 @@ TensorList grad(const TensorList& outputs, const TensorList& grad_outputs, const
   }
   return result;
 }
+
+void set_anomaly_enabled(bool enabled, bool check_nan) {
+  anomaly_mode.store(enabled);
+  anomaly_nan_check.store(check_nan);
+}
+bool anomaly_enabled() { return anomaly_mode.load(); }
+bool anomaly_check_nan() { return anomaly_nan_check.load(); }
 
 }  // namespace ember

@@ -15,4 +15,11 @@ void backward(const TensorList& tensors, const TensorList& grads, bool retain_gr
 TensorList grad(const TensorList& outputs, const TensorList& grad_outputs, const TensorList& inputs,
                 bool retain_graph, bool create_graph, bool allow_unused);
 
+/// Anomaly mode (autograd.set_detect_anomaly): with check_nan, a node whose backward returns a
+/// gradient holding NaN raises, naming the node. A process-wide flag, as PyTorch's; when off the
+/// engine pays one relaxed load per node.
+void set_anomaly_enabled(bool enabled, bool check_nan = true);
+bool anomaly_enabled();
+bool anomaly_check_nan();
+
 }  // namespace ember

@@ -10,7 +10,9 @@
 // call and the selects stay branches, which keeps GCC from vectorising (Adam on 1M float32: ~10 ms
 // scalar).
 #include <cmath>
+#include <algorithm>
 #include <type_traits>
+#include <vector>
 
 #include "core/parallel.h"
 #include "cpu/loops.h"
@@ -254,6 +256,152 @@ void rprop_typed(const RpropArgs& a, const TensorList& ops) {
   });
 }
 
+template <typename T>
+void nadam_typed(const NadamArgs& a, const TensorList& ops) {
+  T* __restrict p = ptr<T>(ops[0]);
+  const T* __restrict g = ptr<T>(ops[1]);
+  T* __restrict m = ptr<T>(ops[2]);
+  T* __restrict v = ptr<T>(ops[3]);
+  const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
+  const T shrink = a.decoupled ? T(1 - a.lr * a.weight_decay) : T(1);
+  const T w1 = T(1 - a.beta1), beta2 = T(a.beta2), w2 = T(1 - a.beta2), bc2 = T(a.bias_correction2);
+  const T eps = T(a.eps), grad_coef = T(a.grad_coef), avg_coef = T(a.avg_coef);
+  with_flag(!a.decoupled && a.weight_decay != 0, [&](auto decay_grad) {
+    for_each_element(ops[0].numel(), [=](int64_t i) {
+      T pi = p[i] * shrink;
+      T d = effective_grad<decay_grad>(g[i], pi, sign, wd);
+      T mi = lerp(m[i], d, w1);
+      m[i] = mi;
+      T s = v[i] * beta2 + w2 * d * d;
+      v[i] = s;
+      T denom = std::sqrt(s / bc2) + eps;
+      pi = pi + grad_coef * d / denom;
+      p[i] = pi + avg_coef * mi / denom;
+    });
+  });
+}
+
+template <typename T>
+void radam_typed(const RadamArgs& a, const TensorList& ops) {
+  T* __restrict p = ptr<T>(ops[0]);
+  const T* __restrict g = ptr<T>(ops[1]);
+  T* __restrict m = ptr<T>(ops[2]);
+  T* __restrict v = ptr<T>(ops[3]);
+  const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
+  const T shrink = a.decoupled ? T(1 - a.lr * a.weight_decay) : T(1);
+  const T w1 = T(1 - a.beta1), beta2 = T(a.beta2), w2 = T(1 - a.beta2), bc1 = T(a.bias_correction1);
+  const T bc2_sqrt = T(a.bias_correction2_sqrt), eps = T(a.eps), lr = T(a.lr), rect = T(a.rect);
+  with_flag(!a.decoupled && a.weight_decay != 0, [&](auto decay_grad) {
+    with_flag(a.rect != 0, [&](auto rectified) {
+      for_each_element(ops[0].numel(), [=](int64_t i) {
+        T pi = p[i] * shrink;
+        T d = effective_grad<decay_grad>(g[i], pi, sign, wd);
+        T mi = lerp(m[i], d, w1);
+        m[i] = mi;
+        T s = v[i] * beta2 + w2 * d * d;
+        v[i] = s;
+        T update = mi / bc1 * lr;
+        if constexpr (rectified) update = update * (bc2_sqrt / (std::sqrt(s) + eps)) * rect;
+        p[i] = pi + T(-1) * update;
+      });
+    });
+  });
+}
+
+// Adafactor's preconditioner at one element: 1 / sqrt(max(second-moment estimate, eps1^2)).
+template <typename T>
+inline T adafactor_scale(T estimate, T floor) {
+  return T(1) / std::sqrt(std::max(estimate, floor));
+}
+
+// The L2 norm from a sum of squares, rounded to T as torch's tensor.norm(2).item() is.
+template <typename T>
+double rounded_norm(double sum_of_squares) {
+  return static_cast<double>(static_cast<T>(std::sqrt(sum_of_squares)));
+}
+
+// Adafactor, factored (two or more dims): the second moment of a [..., R, C] gradient is kept as
+// row means row_var[..., R, 1] and column means col_var[..., 1, C], and estimated as
+// row_var * col_var / mean(row_var). Not factored: a full variance, as Adam without momentum.
+// The update is the scaled gradient, clipped so that its RMS is at most d, times the step size
+// alpha = max(eps2, RMS(param)) * rho. Reductions accumulate in double, serially (the step is one
+// pass per reduction, and the order stays the same for any thread count).
+template <typename T>
+void adafactor_typed(const AdafactorArgs& a, const TensorList& ops) {
+  const Tensor& param = ops[0];
+  T* __restrict p = ptr<T>(ops[0]);
+  const T* __restrict g = ptr<T>(ops[1]);
+  const int64_t n = param.numel();
+  const T sign = a.maximize ? T(-1) : T(1);
+  double param_squares = 0;
+  for (int64_t i = 0; i < n; ++i) param_squares += double(p[i]) * double(p[i]);
+  double alpha = std::max(a.eps2, rounded_norm<T>(param_squares) / std::sqrt(double(n))) * a.rho;
+  if (a.weight_decay != 0) {
+    const T shrink = T(1 - a.lr * a.weight_decay);
+    for (int64_t i = 0; i < n; ++i) p[i] = p[i] * shrink;
+  }
+  const T w = T(a.one_minus_beta2), floor = T(a.eps1 * a.eps1);
+  std::vector<T> row_denominator;  // per leading index: max(mean of its row_var, eps1)
+  T* row = ptr<T>(ops[2]);
+  T* col = ptr<T>(ops[3]);
+  T* var = ptr<T>(ops[4]);
+  int64_t rows = 1, cols = 1, batches = 1;
+  if (row != nullptr) {
+    cols = param.sizes().back();
+    rows = param.sizes()[param.dim() - 2];
+    batches = rows * cols == 0 ? 0 : n / (rows * cols);
+    std::vector<double> col_squares(cols);
+    row_denominator.resize(batches);
+    for (int64_t b = 0; b < batches; ++b) {
+      const T* gb = g + b * rows * cols;
+      std::fill(col_squares.begin(), col_squares.end(), 0.0);
+      double row_sum = 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        double squares = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+          double x = double(gb[r * cols + c]);
+          squares += x * x;
+          col_squares[c] += x * x;
+        }
+        // torch: norm(grad, dim=-1).square_().div_(C), each step rounded to T.
+        T norm = T(std::sqrt(squares));
+        T& rv = row[b * rows + r];
+        rv = lerp(rv, T(norm * norm) / T(cols), w);
+        row_sum += double(rv);
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        T norm = T(std::sqrt(col_squares[c]));
+        T& cv = col[b * cols + c];
+        cv = lerp(cv, T(norm * norm) / T(rows), w);
+      }
+      row_denominator[b] = std::max(T(row_sum / double(rows)), T(a.eps1));
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      T gi = g[i] * sign;
+      var[i] = lerp(var[i], gi * gi, w);
+    }
+  }
+  auto update = [&](int64_t i) {
+    T estimate;
+    if (row != nullptr) {
+      int64_t b = i / (rows * cols), r = (i / cols) % rows, c = i % cols;
+      estimate = row[b * rows + r] * col[b * cols + c] / row_denominator[b];
+    } else {
+      estimate = var[i];
+    }
+    return adafactor_scale(estimate, floor) * (g[i] * sign);
+  };
+  double update_squares = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double u = double(update(i));
+    update_squares += u * u;
+  }
+  double clip = std::max(1.0, rounded_norm<T>(update_squares) / (std::sqrt(double(n)) * a.d));
+  const T coef = T(-alpha / clip);
+  for (int64_t i = 0; i < n; ++i) p[i] = p[i] + coef * update(i);
+}
+
 // One dtype switch per call, then the typed loop.
 #define EMBER_OPTIM_CPU(name, Args)                                               \
   void name##_cpu(const Args& args, const TensorList& ops) {                      \
@@ -269,6 +417,9 @@ EMBER_OPTIM_CPU(adadelta, AdadeltaArgs)
 EMBER_OPTIM_CPU(adamax, AdamaxArgs)
 EMBER_OPTIM_CPU(asgd, AsgdArgs)
 EMBER_OPTIM_CPU(rprop, RpropArgs)
+EMBER_OPTIM_CPU(nadam, NadamArgs)
+EMBER_OPTIM_CPU(radam, RadamArgs)
+EMBER_OPTIM_CPU(adafactor, AdafactorArgs)
 #undef EMBER_OPTIM_CPU
 
 }  // namespace
@@ -281,5 +432,8 @@ EMBER_REGISTER_KERNEL(adadelta_kernel, CPU, &adadelta_cpu);
 EMBER_REGISTER_KERNEL(adamax_kernel, CPU, &adamax_cpu);
 EMBER_REGISTER_KERNEL(asgd_kernel, CPU, &asgd_cpu);
 EMBER_REGISTER_KERNEL(rprop_kernel, CPU, &rprop_cpu);
+EMBER_REGISTER_KERNEL(nadam_kernel, CPU, &nadam_cpu);
+EMBER_REGISTER_KERNEL(radam_kernel, CPU, &radam_cpu);
+EMBER_REGISTER_KERNEL(adafactor_kernel, CPU, &adafactor_cpu);
 
 }  // namespace ember::cpu

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <algorithm>
 #include <initializer_list>
+#include <tuple>
 
 #include "autograd/grad_mode.h"
 #include "ops/copy.h"
@@ -17,6 +18,9 @@ EMBER_DEFINE_KERNEL(adadelta_kernel, void(const AdadeltaArgs&, const TensorList&
 EMBER_DEFINE_KERNEL(adamax_kernel, void(const AdamaxArgs&, const TensorList& operands));
 EMBER_DEFINE_KERNEL(asgd_kernel, void(const AsgdArgs&, const TensorList& operands));
 EMBER_DEFINE_KERNEL(rprop_kernel, void(const RpropArgs&, const TensorList& operands));
+EMBER_DEFINE_KERNEL(nadam_kernel, void(const NadamArgs&, const TensorList& operands));
+EMBER_DEFINE_KERNEL(radam_kernel, void(const RadamArgs&, const TensorList& operands));
+EMBER_DEFINE_KERNEL(adafactor_kernel, void(const AdafactorArgs&, const TensorList& operands));
 
 namespace {
 
@@ -78,6 +82,18 @@ void write_scalar(const Tensor& t, double value, const char* op) {
     *t.data<T>() = static_cast<T>(value);
   });
   t.bump_version();
+}
+
+// t *= factor in t's own dtype, the factor rounded to it first: torch's `mu_product *= mu` on a
+// float32 0-d tensor.
+double scale_scalar(const Tensor& t, double factor, const char* what, const char* op) {
+  read_scalar(t, what, op);
+  dispatch_floating(t.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    *t.data<T>() = *t.data<T>() * static_cast<T>(factor);
+  });
+  t.bump_version();
+  return read_scalar(t, what, op);
 }
 
 // step += 1, in the counter's own dtype (torch's float32 step tensor); returns the new count.
@@ -197,6 +213,78 @@ void rprop_step(const Tensor& param, const Tensor& grad, const Tensor& prev,
   increment_step(step, "rprop");
   run_fused(rprop_kernel, RpropArgs{etaminus, etaplus, step_size_min, step_size_max, maximize},
             operands, "rprop");
+}
+
+void nadam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                const Tensor& step, const Tensor& mu_product, double lr, double beta1, double beta2,
+                double eps, double weight_decay, double momentum_decay, bool decoupled, bool maximize) {
+  GradModeGuard no_grad(false);
+  TensorList operands{param, grad, exp_avg, exp_avg_sq};
+  check_operands(operands, {"grad", "exp_avg", "exp_avg_sq"}, "nadam");
+  EMBER_CHECK(exp_avg.defined() && exp_avg_sq.defined(), "[nadam] missing a state buffer");
+  read_scalar(mu_product, "mu_product", "nadam");
+  double t = increment_step(step, "nadam");
+  // The momentum schedule of Dozat's paper, mu_t = beta1 (1 - 0.96^(t psi) / 2).
+  double mu = beta1 * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay));
+  double mu_next = beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1) * momentum_decay));
+  double product = scale_scalar(mu_product, mu, "mu_product", "nadam");
+  double product_next = product * mu_next;
+  NadamArgs args{lr, beta1, beta2, eps, weight_decay, 1 - std::pow(beta2, t),
+                 -lr * (1.0 - mu) / (1.0 - product), (-lr * mu_next) / (1.0 - product_next), maximize,
+                 decoupled};
+  run_fused(nadam_kernel, args, operands, "nadam");
+}
+
+void radam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                const Tensor& step, double lr, double beta1, double beta2, double eps, double weight_decay,
+                bool decoupled, bool maximize) {
+  GradModeGuard no_grad(false);
+  TensorList operands{param, grad, exp_avg, exp_avg_sq};
+  check_operands(operands, {"grad", "exp_avg", "exp_avg_sq"}, "radam");
+  EMBER_CHECK(exp_avg.defined() && exp_avg_sq.defined(), "[radam] missing a state buffer");
+  double t = increment_step(step, "radam");
+  double bias_correction1 = 1 - std::pow(beta1, t);
+  double bias_correction2 = 1 - std::pow(beta2, t);
+  // Liu et al.'s length of the approximated simple moving average, and the rectification once
+  // it exceeds 5 (before that the step is plain momentum SGD).
+  double rho_inf = 2 / (1 - beta2) - 1;
+  double rho_t = rho_inf - 2 * t * std::pow(beta2, t) / bias_correction2;
+  double rect = 0;
+  if (rho_t > 5.0)
+    rect = std::pow((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5);
+  RadamArgs args{lr, beta1, beta2, eps, weight_decay, bias_correction1, std::pow(bias_correction2, 0.5),
+                 rect, maximize, decoupled};
+  run_fused(radam_kernel, args, operands, "radam");
+}
+
+void adafactor_step(const Tensor& param, const Tensor& grad, const Tensor& row_var, const Tensor& col_var,
+                    const Tensor& variance, const Tensor& step, double lr, double beta2_decay, double eps1,
+                    double eps2, double d, double weight_decay, bool maximize) {
+  GradModeGuard no_grad(false);
+  const char* op = "adafactor";
+  bool factored = param.dim() > 1;
+  TensorList operands{param, grad, factored ? row_var : Tensor(), factored ? col_var : Tensor(),
+                      factored ? Tensor() : variance};
+  check_operands({param, grad, operands[4]}, {"grad", "variance"}, op);
+  if (factored) {
+    Shape row_shape = param.sizes(), col_shape = param.sizes();
+    row_shape[param.dim() - 1] = 1;
+    col_shape[param.dim() - 2] = 1;
+    EMBER_CHECK(row_var.defined() && col_var.defined(), "[adafactor] row_var and col_var should be defined "
+                "when grad is multidimensional");
+    for (auto [t, shape, name] : {std::tuple{row_var, row_shape, "row_var"}, std::tuple{col_var, col_shape, "col_var"}}) {
+      EMBER_CHECK(t.sizes() == shape, "[adafactor] ", name, " has shape ", t.sizes(), " but expected ", shape,
+                  " for a parameter of shape ", param.sizes());
+      EMBER_CHECK(t.dtype() == param.dtype() && t.device() == param.device(), "[adafactor] ", name,
+                  " must have the parameter's dtype and device");
+    }
+  } else {
+    EMBER_CHECK(variance.defined(), "[adafactor] variance should be defined when grad is a vector");
+  }
+  double t = increment_step(step, op);
+  AdafactorArgs args{lr, weight_decay, eps1, eps2, d, std::min(lr, 1 / std::pow(t, 0.5)),
+                     std::pow(t, beta2_decay), maximize};
+  run_fused(adafactor_kernel, args, operands, op);
 }
 
 }  // namespace ember

@@ -51,6 +51,25 @@ struct RpropArgs {
   double etaminus, etaplus, step_size_min, step_size_max;
   bool maximize;
 };
+struct NadamArgs {
+  double lr, beta1, beta2, eps, weight_decay;
+  double bias_correction2;  // 1 - beta2^step
+  double grad_coef;         // -lr (1 - mu) / (1 - mu_product)
+  double avg_coef;          // -lr mu_next / (1 - mu_product mu_next)
+  bool maximize, decoupled;
+};
+struct RadamArgs {
+  double lr, beta1, beta2, eps, weight_decay;
+  double bias_correction1, bias_correction2_sqrt;
+  double rect;  // the variance rectification term; 0 while the variance is intractable (rho_t <= 5)
+  bool maximize, decoupled;
+};
+struct AdafactorArgs {
+  double lr, weight_decay, eps1, eps2, d;
+  double rho;                // min(lr, 1 / sqrt(step))
+  double one_minus_beta2;    // step^beta2_decay
+  bool maximize;
+};
 
 /// operands: param, grad, momentum_buffer (undefined when momentum == 0).
 EMBER_DECLARE_KERNEL(sgd_kernel, void(const SgdArgs&, const TensorList& operands));
@@ -68,6 +87,15 @@ EMBER_DECLARE_KERNEL(adamax_kernel, void(const AdamaxArgs&, const TensorList& op
 EMBER_DECLARE_KERNEL(asgd_kernel, void(const AsgdArgs&, const TensorList& operands));
 /// operands: param, grad, prev, step_size.
 EMBER_DECLARE_KERNEL(rprop_kernel, void(const RpropArgs&, const TensorList& operands));
+/// operands: param, grad, exp_avg, exp_avg_sq.
+EMBER_DECLARE_KERNEL(nadam_kernel, void(const NadamArgs&, const TensorList& operands));
+/// operands: param, grad, exp_avg, exp_avg_sq.
+EMBER_DECLARE_KERNEL(radam_kernel, void(const RadamArgs&, const TensorList& operands));
+/// operands: param, grad, then row_var ([..., R, 1]) and col_var ([..., 1, C]) for a parameter of
+/// two or more dims, or variance (the parameter's shape) for one of fewer (the others undefined).
+/// Unlike the elementwise steps it reduces: the parameter's norm, the gradient's row and column
+/// mean squares, the update's norm.
+EMBER_DECLARE_KERNEL(adafactor_kernel, void(const AdafactorArgs&, const TensorList& operands));
 
 // The ops. `step` is the optimizer's 0-d step counter (torch stores it as a float tensor): each
 // op increments it. They never record autograd history and bump the version of what they write.
@@ -100,5 +128,16 @@ void asgd_step(const Tensor& param, const Tensor& grad, const Tensor& ax, const 
 void rprop_step(const Tensor& param, const Tensor& grad, const Tensor& prev,
                 const Tensor& step_size, const Tensor& step, double etaminus, double etaplus,
                 double step_size_min, double step_size_max, bool maximize);
+/// NAdam; also multiplies the 0-d mu_product state by this step's momentum (in its own dtype).
+void nadam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                const Tensor& step, const Tensor& mu_product, double lr, double beta1, double beta2,
+                double eps, double weight_decay, double momentum_decay, bool decoupled, bool maximize);
+void radam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                const Tensor& step, double lr, double beta1, double beta2, double eps, double weight_decay,
+                bool decoupled, bool maximize);
+/// Adafactor (torch.optim.Adafactor); row_var/col_var or variance as adafactor_kernel takes them.
+void adafactor_step(const Tensor& param, const Tensor& grad, const Tensor& row_var, const Tensor& col_var,
+                    const Tensor& variance, const Tensor& step, double lr, double beta2_decay, double eps1,
+                    double eps2, double d, double weight_decay, bool maximize);
 
 }  // namespace ember

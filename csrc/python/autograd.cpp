@@ -484,6 +484,9 @@ void init_autograd(py::module_& m, TensorClass& cls) {
   m.def("is_inference_mode_enabled", &GradMode::is_inference);
   m.def("_set_inference_mode", &GradMode::set_inference);
   m.def("_live_node_count", &live_node_count);
+  m.def("_set_anomaly_enabled", &set_anomaly_enabled, py::arg("enabled"), py::arg("check_nan") = true);
+  m.def("is_anomaly_enabled", &anomaly_enabled);
+  m.def("is_anomaly_check_nan_enabled", &anomaly_check_nan);
 }
 
 }  // namespace ember::python

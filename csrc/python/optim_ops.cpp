@@ -52,6 +52,21 @@ void init_optim_ops(py::module_& m) {
   m.def("_rprop_step", &rprop_step, py::arg("param"), py::arg("grad"), py::arg("prev"), py::arg("step_size"),
         py::arg("step"), py::arg("etaminus"), py::arg("etaplus"), py::arg("step_size_min"),
         py::arg("step_size_max"), py::arg("maximize"));
+  m.def("_nadam_step", &nadam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+        py::arg("step"), py::arg("mu_product"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+        py::arg("weight_decay"), py::arg("momentum_decay"), py::arg("decoupled"), py::arg("maximize"));
+  m.def("_radam_step", &radam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+        py::arg("step"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+        py::arg("weight_decay"), py::arg("decoupled"), py::arg("maximize"));
+  m.def("_adafactor_step", [](const Tensor& param, const Tensor& grad, const std::optional<Tensor>& row_var,
+                              const std::optional<Tensor>& col_var, const std::optional<Tensor>& variance,
+                              const Tensor& step, double lr, double beta2_decay, double eps1, double eps2,
+                              double d, double weight_decay, bool maximize) {
+    adafactor_step(param, grad, opt(row_var), opt(col_var), opt(variance), step, lr, beta2_decay, eps1, eps2, d,
+                   weight_decay, maximize);
+  }, py::arg("param"), py::arg("grad"), py::arg("row_var"), py::arg("col_var"), py::arg("variance"),
+        py::arg("step"), py::arg("lr"), py::arg("beta2_decay"), py::arg("eps1"), py::arg("eps2"), py::arg("d"),
+        py::arg("weight_decay"), py::arg("maximize"));
 }
 
 }  // namespace ember::python

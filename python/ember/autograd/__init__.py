@@ -4,6 +4,9 @@ from ember.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inf
 from ember.autograd.function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from ember.autograd.variable import Variable  # noqa: F401
 from ember import _C
+from ember.autograd import functional  # noqa: F401
+from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
+from ember.autograd.gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: F401
 
 
 def _as_tuple(x):
