@@ -123,7 +123,7 @@ def test_sampler_and_batch_sampler():
 
 def test_batch_size_none_yields_samples():
     loader = DataLoader(Squares(3), batch_size=None)
-    assert list(loader) == [(0, 0), (1, 1), (2, 4)]
+    assert list(loader) == [[0, 0], [1, 1], [2, 4]]  # default_convert turns tuples into lists, as torch's
     assert len(loader) == 3
 
 

@@ -48,14 +48,21 @@ def default_collate(batch):
 
 
 def default_convert(data):
-    """What collate does without batching (batch_size=None): NumPy arrays become tensors."""
+    """What collate does without batching (batch_size=None), as torch's: NumPy arrays (not of
+    strings or objects) and NumPy scalars become tensors, containers are converted element-wise;
+    a plain tuple becomes a list, as in torch."""
     if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in "SaUO" else ember.as_tensor(data)
+    if isinstance(data, (np.bool_, np.number)):
         return ember.as_tensor(data)
-    if isinstance(data, (list, tuple)) and not isinstance(data, str):
-        return type(data)(default_convert(d) for d in data) if isinstance(data, list) else \
-            tuple(default_convert(d) for d in data)
     if isinstance(data, dict):
         return {k: default_convert(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple keeps its type
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, list):
+        return [default_convert(d) for d in data]
     return data
 
 
