@@ -108,6 +108,14 @@ def pad(input, pad, mode="constant", value=None):
     return out
 
 
+def constant_pad_nd(input, pad, value=0):
+    """torch.constant_pad_nd: F.pad in constant mode."""
+    return _pad_constant(input, list(pad), value)
+
+
+ember.constant_pad_nd = constant_pad_nd
+
+
 def _pad_constant(input, pad, value):
     out = input
     # Negative padding crops first; the rest is a copy into a filled tensor.

@@ -78,6 +78,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 5: ember.nn.functional.adaptive_avg_pool3d}[rank]
         return pool(input, output_size)
     if mode in ("nearest", "nearest-exact") and 3 <= rank <= 5 or _MODE_DIMS.get(mode) == rank:
+        if not input.is_floating_point():
+            raise NotImplementedError(f'"upsample_{mode}" not implemented for {input.dtype}')
         return ember._C._upsample(input, output_size, scales or [0.0] * (rank - 2), _KERNEL_MODES[mode],
                                   bool(align_corners))
     if mode in _MODE_DIMS and mode != "bicubic" and 3 <= rank <= 5:
