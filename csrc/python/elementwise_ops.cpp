@@ -2,6 +2,7 @@
 // their in-place forms, clamp/where/lerp. Python numbers become 0-d "wrapped number" tensors that
 // promote like numbers (as_operand).
 #include <cstring>
+
 #include "ops/ops.h"
 #include "python/bindings.h"
 
@@ -345,7 +346,12 @@ void def_special_math(py::module_& m, TensorClass& cls) {
   static const std::pair<const char*, UnaryFn> special_unaries[] = {
       {"_special_i0e", &i0e}, {"_special_i1", &i1}, {"_special_i1e", &i1e}, {"_special_erfcx", &erfcx},
       {"_special_ndtr", &ndtr}, {"_special_ndtri", &ndtri}, {"_special_log_ndtr", &log_ndtr},
-      {"_special_entr", &entr}, {"_special_bessel_j0", &bessel_j0}, {"_special_bessel_j1", &bessel_j1}, {"_special_bessel_y0", &bessel_y0}, {"_special_bessel_y1", &bessel_y1}, {"_special_modified_bessel_k0", &modified_bessel_k0}, {"_special_modified_bessel_k1", &modified_bessel_k1}, {"_special_scaled_modified_bessel_k0", &scaled_modified_bessel_k0}, {"_special_scaled_modified_bessel_k1", &scaled_modified_bessel_k1}, {"_special_spherical_bessel_j0", &spherical_bessel_j0}, {"_special_airy_ai", &airy_ai}};
+      {"_special_entr", &entr},
+      {"_special_bessel_j0", &bessel_j0}, {"_special_bessel_j1", &bessel_j1},
+      {"_special_bessel_y0", &bessel_y0}, {"_special_bessel_y1", &bessel_y1},
+      {"_special_modified_bessel_k0", &modified_bessel_k0}, {"_special_modified_bessel_k1", &modified_bessel_k1},
+      {"_special_scaled_modified_bessel_k0", &scaled_modified_bessel_k0}, {"_special_scaled_modified_bessel_k1", &scaled_modified_bessel_k1},
+      {"_special_spherical_bessel_j0", &spherical_bessel_j0}, {"_special_airy_ai", &airy_ai}};
   for (const auto& [name, fn] : special_unaries) m.def(name, fn, py::arg("input"));
 
   static const std::pair<const char*, UnaryOp> inplace_unaries[] = {
