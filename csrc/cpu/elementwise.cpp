@@ -137,6 +137,16 @@ void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs&
     case U::Signbit: return unary_typed<Types::Predicate>(out, in, SignbitOp{});
     case U::IsPosInf: return unary_typed<Types::Predicate>(out, in, IsPosInfOp{});
     case U::IsNegInf: return unary_typed<Types::Predicate>(out, in, IsNegInfOp{});
+    case U::BesselJ0: return unary_typed<F>(out, in, BesselJ0Op{});
+    case U::BesselJ1: return unary_typed<F>(out, in, BesselJ1Op{});
+    case U::BesselY0: return unary_typed<F>(out, in, BesselY0Op{});
+    case U::BesselY1: return unary_typed<F>(out, in, BesselY1Op{});
+    case U::BesselK0: return unary_typed<F>(out, in, BesselK0Op{});
+    case U::BesselK1: return unary_typed<F>(out, in, BesselK1Op{});
+    case U::BesselK0e: return unary_typed<F>(out, in, BesselK0eOp{});
+    case U::BesselK1e: return unary_typed<F>(out, in, BesselK1eOp{});
+    case U::SphericalBesselJ0: return unary_typed<F>(out, in, SphericalBesselJ0Op{});
+    case U::AiryAi: return unary_typed<F>(out, in, AiryAiOp{});
   }
 }
 

@@ -91,6 +91,18 @@ void binary_cpu(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b
     case B::LeftShift: return arithmetic<I, LeftShiftOp>(out, a, b);
     case B::RightShift: return arithmetic<I, RightShiftOp>(out, a, b);
     case B::Heaviside: return arithmetic<A, HeavisideOp>(out, a, b);
+    case B::ChebyshevT: return arithmetic<F, ChebyshevTOp>(out, a, b);
+    case B::ChebyshevU: return arithmetic<F, ChebyshevUOp>(out, a, b);
+    case B::ChebyshevV: return arithmetic<F, ChebyshevVOp>(out, a, b);
+    case B::ChebyshevW: return arithmetic<F, ChebyshevWOp>(out, a, b);
+    case B::ShiftedChebyshevT: return arithmetic<F, ShiftedChebyshevTOp>(out, a, b);
+    case B::ShiftedChebyshevU: return arithmetic<F, ShiftedChebyshevUOp>(out, a, b);
+    case B::ShiftedChebyshevV: return arithmetic<F, ShiftedChebyshevVOp>(out, a, b);
+    case B::ShiftedChebyshevW: return arithmetic<F, ShiftedChebyshevWOp>(out, a, b);
+    case B::HermiteH: return arithmetic<F, HermiteHOp>(out, a, b);
+    case B::HermiteHe: return arithmetic<F, HermiteHeOp>(out, a, b);
+    case B::LaguerreL: return arithmetic<F, LaguerreLOp>(out, a, b);
+    case B::LegendreP: return arithmetic<F, LegendrePOp>(out, a, b);
   }
 }
 

@@ -116,6 +116,16 @@ EMBER_FLOAT_UNARY(ErfcxOp, T(special::erfcx(double(a))))
 EMBER_FLOAT_UNARY(NdtrOp, T(0.5 * std::erfc(-double(a) * 0.70710678118654752440)))
 EMBER_FLOAT_UNARY(NdtriOp, T(special::ndtri(double(a))))
 EMBER_FLOAT_UNARY(LogNdtrOp, T(special::log_ndtr(double(a))))
+EMBER_FLOAT_UNARY(BesselJ0Op, T(special::bessel_j0(double(a))))
+EMBER_FLOAT_UNARY(BesselJ1Op, T(special::bessel_j1(double(a))))
+EMBER_FLOAT_UNARY(BesselY0Op, T(special::bessel_y0(double(a))))
+EMBER_FLOAT_UNARY(BesselY1Op, T(special::bessel_y1(double(a))))
+EMBER_FLOAT_UNARY(BesselK0Op, T(special::bessel_k0(double(a))))
+EMBER_FLOAT_UNARY(BesselK1Op, T(special::bessel_k1(double(a))))
+EMBER_FLOAT_UNARY(BesselK0eOp, T(special::bessel_k0e(double(a))))
+EMBER_FLOAT_UNARY(BesselK1eOp, T(special::bessel_k1e(double(a))))
+EMBER_FLOAT_UNARY(SphericalBesselJ0Op, T(special::spherical_bessel_j0(double(a))))
+EMBER_FLOAT_UNARY(AiryAiOp, T(special::airy_ai(double(a))))
 // -x log x: 0 at 0, -inf for negative x (PyTorch's entr), NaN stays NaN.
 EMBER_FLOAT_UNARY(EntrOp, a > T(0) ? -a * std::log(a) : a == T(0) ? T(0)
                           : a < T(0) ? -std::numeric_limits<T>::infinity() : a)
@@ -457,6 +467,27 @@ struct ZetaOp {
   template <typename T>
   T operator()(T s, T q) const { return T(special::hurwitz_zeta(double(s), double(q))); }
 };
+
+/// The orthogonal polynomials P_n(x) of torch.special (x first, the degree n second); the shifted
+/// Chebyshev kinds are those of 2x - 1.
+#define EMBER_POLYNOMIAL(Name, expr)              \
+  struct Name {                                    \
+    template <typename T>                          \
+    T operator()(T x, T n) const { return T(expr); } \
+  };
+EMBER_POLYNOMIAL(ChebyshevTOp, special::chebyshev_t(double(x), double(n)))
+EMBER_POLYNOMIAL(ChebyshevUOp, special::chebyshev_u(double(x), double(n)))
+EMBER_POLYNOMIAL(ChebyshevVOp, special::chebyshev_v(double(x), double(n)))
+EMBER_POLYNOMIAL(ChebyshevWOp, special::chebyshev_w(double(x), double(n)))
+EMBER_POLYNOMIAL(ShiftedChebyshevTOp, special::chebyshev_t(2 * double(x) - 1, double(n)))
+EMBER_POLYNOMIAL(ShiftedChebyshevUOp, special::chebyshev_u(2 * double(x) - 1, double(n)))
+EMBER_POLYNOMIAL(ShiftedChebyshevVOp, special::chebyshev_v(2 * double(x) - 1, double(n)))
+EMBER_POLYNOMIAL(ShiftedChebyshevWOp, special::chebyshev_w(2 * double(x) - 1, double(n)))
+EMBER_POLYNOMIAL(HermiteHOp, special::hermite_h(double(x), double(n)))
+EMBER_POLYNOMIAL(HermiteHeOp, special::hermite_he(double(x), double(n)))
+EMBER_POLYNOMIAL(LaguerreLOp, special::laguerre_l(double(x), double(n)))
+EMBER_POLYNOMIAL(LegendrePOp, special::legendre_p(double(x), double(n)))
+#undef EMBER_POLYNOMIAL
 
 // ---- binary, integers --------------------------------------------------------------------------
 

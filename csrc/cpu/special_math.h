@@ -27,4 +27,35 @@ double log_ndtr(double x);
 double igamma(double a, double x);
 double igammac(double a, double x);
 
+// ---- special_bessel.cpp ----
+/// Bessel functions of the first kind J0, J1 and second kind Y0, Y1 (NaN for x < 0 and at +-inf,
+/// as PyTorch; Y is -inf at 0).
+double bessel_j0(double x);
+double bessel_j1(double x);
+double bessel_y0(double x);
+double bessel_y1(double x);
+/// Modified Bessel functions of the second kind K0, K1 and exp(x) K0, exp(x) K1 (+inf at 0, NaN
+/// for x < 0).
+double bessel_k0(double x);
+double bessel_k1(double x);
+double bessel_k0e(double x);
+double bessel_k1e(double x);
+/// sin(x) / x.
+double spherical_bessel_j0(double x);
+/// The Airy function Ai.
+double airy_ai(double x);
+
+// ---- special_polynomials.cpp: the classical orthogonal polynomials of degree n (0 for n < 0;
+// PyTorch truncates a fractional degree) ----
+/// Chebyshev polynomials of the first to fourth kind T, U, V, W.
+double chebyshev_t(double x, double n);
+double chebyshev_u(double x, double n);
+double chebyshev_v(double x, double n);
+double chebyshev_w(double x, double n);
+/// Physicists' Hermite H and probabilists' Hermite He.
+double hermite_h(double x, double n);
+double hermite_he(double x, double n);
+double laguerre_l(double x, double n);
+double legendre_p(double x, double n);
+
 }  // namespace ember::cpu::special

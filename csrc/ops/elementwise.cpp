@@ -120,7 +120,11 @@ static Types binary_types(BinaryOp op, const Tensor& a, const Tensor& b, const c
     case BinaryOp::Hypot: case BinaryOp::LogAddExp: case BinaryOp::LogAddExp2: case BinaryOp::NextAfter:
     case BinaryOp::Igamma: case BinaryOp::Igammac: check_dtype(is_floating(t), name, t); return {t, t};
     case BinaryOp::Xlogy: case BinaryOp::Xlog1py: case BinaryOp::Copysign:
-    case BinaryOp::Zeta: return {float_type(t), float_type(t)};
+    case BinaryOp::Zeta: case BinaryOp::ChebyshevT: case BinaryOp::ChebyshevU: case BinaryOp::ChebyshevV:
+    case BinaryOp::ChebyshevW: case BinaryOp::ShiftedChebyshevT: case BinaryOp::ShiftedChebyshevU:
+    case BinaryOp::ShiftedChebyshevV: case BinaryOp::ShiftedChebyshevW: case BinaryOp::HermiteH:
+    case BinaryOp::HermiteHe: case BinaryOp::LaguerreL: case BinaryOp::LegendreP:
+      return {float_type(t), float_type(t)};
     case BinaryOp::Gcd: case BinaryOp::Lcm: case BinaryOp::LeftShift: case BinaryOp::RightShift:
       check_dtype(!is_floating(t) && t != DType::Bool, name, t);
       return {t, t};
@@ -179,7 +183,7 @@ static const char* unary_name(UnaryOp op) {
       "isnan", "isinf", "isfinite", "asinh", "acosh", "atanh", "lgamma", "digamma", "polygamma", "i0",
       "special_i0e", "special_i1", "special_i1e", "sinc", "logit", "special_erfcx", "special_ndtr",
       "special_ndtri", "special_log_ndtr", "special_entr", "angle", "frexp", "frexp", "signbit",
-      "isposinf", "isneginf"};
+      "isposinf", "isneginf", "special_bessel_j0", "special_bessel_j1", "special_bessel_y0", "special_bessel_y1", "special_modified_bessel_k0", "special_modified_bessel_k1", "special_scaled_modified_bessel_k0", "special_scaled_modified_bessel_k1", "special_spherical_bessel_j0", "special_airy_ai"};
   return names[static_cast<int>(op)];
 }
 
@@ -492,6 +496,18 @@ EMBER_NON_DIFFERENTIABLE_BINARY(lcm, Lcm)
 EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_left_shift, LeftShift)
 EMBER_NON_DIFFERENTIABLE_BINARY(bitwise_right_shift, RightShift)
 EMBER_NON_DIFFERENTIABLE_BINARY(heaviside, Heaviside)
+EMBER_NON_DIFFERENTIABLE_BINARY(chebyshev_polynomial_t, ChebyshevT)
+EMBER_NON_DIFFERENTIABLE_BINARY(chebyshev_polynomial_u, ChebyshevU)
+EMBER_NON_DIFFERENTIABLE_BINARY(chebyshev_polynomial_v, ChebyshevV)
+EMBER_NON_DIFFERENTIABLE_BINARY(chebyshev_polynomial_w, ChebyshevW)
+EMBER_NON_DIFFERENTIABLE_BINARY(shifted_chebyshev_polynomial_t, ShiftedChebyshevT)
+EMBER_NON_DIFFERENTIABLE_BINARY(shifted_chebyshev_polynomial_u, ShiftedChebyshevU)
+EMBER_NON_DIFFERENTIABLE_BINARY(shifted_chebyshev_polynomial_v, ShiftedChebyshevV)
+EMBER_NON_DIFFERENTIABLE_BINARY(shifted_chebyshev_polynomial_w, ShiftedChebyshevW)
+EMBER_NON_DIFFERENTIABLE_BINARY(hermite_polynomial_h, HermiteH)
+EMBER_NON_DIFFERENTIABLE_BINARY(hermite_polynomial_he, HermiteHe)
+EMBER_NON_DIFFERENTIABLE_BINARY(laguerre_polynomial_l, LaguerreL)
+EMBER_NON_DIFFERENTIABLE_BINARY(legendre_polynomial_p, LegendreP)
 #undef EMBER_NON_DIFFERENTIABLE_BINARY
 
 // ---- unary -----------------------------------------------------------------------------------
@@ -521,6 +537,28 @@ static Tensor bessel_i1_grad(const Tensor& g, const Tensor& x, const Tensor& out
   Tensor d = scaled ? sub(i0e(safe_x), mul(safe_out, add(sign(safe_x), reciprocal(safe_x))))
                     : sub(i0(safe_x), div(safe_out, safe_x));
   return mul(g, where(not_tiny, d, scalar_like(0.5, d)));
+}
+
+/// g * (order_zero - out / x) for J1: at (or next to) 0, where that is 0/0, the limit at_zero.
+static Tensor bessel_order_one_grad(const Tensor& g, const Tensor& x, const Tensor& out,
+                                    const Tensor& order_zero, double at_zero) {
+  double eps = x.dtype() == DType::Float32 ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
+  Tensor not_tiny = gt(abs(x), scalar_like(eps, x));
+  Tensor safe_x = where(not_tiny, x, scalar_like(1, x));
+  Tensor d = sub(order_zero, div(out, safe_x));
+  return mul(g, where(not_tiny, d, scalar_like(at_zero, d)));
+}
+
+/// The spherical Bessel j1(x) = (j0(x) - cos x) / x, -d j0 / dx, given j0 = sin(x) / x: its Taylor
+/// series x/3 - x^3/30 + x^5/840 - x^7/45360 + x^9/3991680 below |x| = 0.1, where the difference
+/// would cancel (the next term is below 1e-15 relative there).
+static Tensor spherical_bessel_j1(const Tensor& x, const Tensor& j0) {
+  Tensor small = lt(abs(x), scalar_like(0.1, x));
+  Tensor x2 = mul(x, x);
+  Tensor series = mul(x, add(mul(x2, add(mul(x2, add(mul(x2, add(mul(x2, 1.0 / 3991680), -1.0 / 45360)),
+                                                       1.0 / 840)), -1.0 / 30)), 1.0 / 3));
+  Tensor safe_x = where(small, scalar_like(1, x), x);
+  return where(small, series, div(sub(j0, cos(safe_x)), safe_x));
 }
 
 /// d sinc(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), 0 at 0.
@@ -578,6 +616,24 @@ EMBER_UNARY(i0e, I0e, "SpecialI0EBackward0", kSaveInputs | kSaveOutput, mul(g, s
 EMBER_UNARY(i1, I1, "SpecialI1Backward0", kSaveInputs | kSaveOutput, bessel_i1_grad(g, x, out, false))
 EMBER_UNARY(i1e, I1e, "SpecialI1EBackward0", kSaveInputs | kSaveOutput, bessel_i1_grad(g, x, out, true))
 EMBER_UNARY(sinc, Sinc, "SincBackward0", kSaveInputs, sinc_grad(g, x))
+// J0' = -J1, Y0' = -Y1, K0' = -K1, J1' = J0 - J1/x, Y1' = Y0 - Y1/x, K1' = -K0 - K1/x; the scaled
+// forms add their own value (d exp(x) K = exp(x) K + exp(x) K').
+EMBER_UNARY(bessel_j0, BesselJ0, "SpecialBesselJ0Backward0", kSaveInputs, mul(g, neg(bessel_j1(x))))
+EMBER_UNARY(bessel_j1, BesselJ1, "SpecialBesselJ1Backward0", kSaveInputs | kSaveOutput,
+            bessel_order_one_grad(g, x, out, bessel_j0(x), 0.5))
+EMBER_UNARY(bessel_y0, BesselY0, "SpecialBesselY0Backward0", kSaveInputs, mul(g, neg(bessel_y1(x))))
+EMBER_UNARY(bessel_y1, BesselY1, "SpecialBesselY1Backward0", kSaveInputs | kSaveOutput,
+            mul(g, sub(bessel_y0(x), div(out, x))))
+EMBER_UNARY(modified_bessel_k0, BesselK0, "SpecialModifiedBesselK0Backward0", kSaveInputs,
+            mul(g, neg(modified_bessel_k1(x))))
+EMBER_UNARY(modified_bessel_k1, BesselK1, "SpecialModifiedBesselK1Backward0", kSaveInputs | kSaveOutput,
+            mul(g, neg(add(modified_bessel_k0(x), div(out, x)))))
+EMBER_UNARY(scaled_modified_bessel_k0, BesselK0e, "SpecialScaledModifiedBesselK0Backward0", kSaveInputs | kSaveOutput,
+            mul(g, sub(out, scaled_modified_bessel_k1(x))))
+EMBER_UNARY(scaled_modified_bessel_k1, BesselK1e, "SpecialScaledModifiedBesselK1Backward0", kSaveInputs | kSaveOutput,
+            mul(g, sub(sub(out, scaled_modified_bessel_k0(x)), div(out, x))))
+EMBER_UNARY(spherical_bessel_j0, SphericalBesselJ0, "SpecialSphericalBesselJ0Backward0", kSaveInputs | kSaveOutput,
+            mul(g, neg(spherical_bessel_j1(x, out))))
 EMBER_UNARY(erfcx, Erfcx, "SpecialErfcxBackward0", kSaveInputs | kSaveOutput,
             mul(g, sub(mul(mul(x, out), 2), kTwoOverSqrtPi)))
 EMBER_UNARY(ndtr, Ndtr, "SpecialNdtrBackward0", kSaveInputs, mul(g, mul(exp(mul(mul(x, x), -0.5)), kInvSqrtTwoPi)))
@@ -685,6 +741,8 @@ Tensor positive(const Tensor& a) {
 Tensor signbit(const Tensor& a) { return unary(UnaryOp::Signbit, a); }
 Tensor isposinf(const Tensor& a) { return unary(UnaryOp::IsPosInf, a); }
 Tensor isneginf(const Tensor& a) { return unary(UnaryOp::IsNegInf, a); }
+// PyTorch has no derivative of Ai either (it would need Ai').
+Tensor airy_ai(const Tensor& a) { return unary(UnaryOp::AiryAi, a); }
 Tensor isreal(const Tensor& a) { return full(a.sizes(), true, DType::Bool, a.device()); }
 
 std::pair<Tensor, Tensor> frexp(const Tensor& a) {
@@ -1172,6 +1230,16 @@ static Tensor unary_out_of_place(UnaryOp op, const Tensor& a, const UnaryArgs& a
     case UnaryOp::Signbit: return signbit(a);
     case UnaryOp::IsPosInf: return isposinf(a);
     case UnaryOp::IsNegInf: return isneginf(a);
+    case UnaryOp::BesselJ0: return bessel_j0(a);
+    case UnaryOp::BesselJ1: return bessel_j1(a);
+    case UnaryOp::BesselY0: return bessel_y0(a);
+    case UnaryOp::BesselY1: return bessel_y1(a);
+    case UnaryOp::BesselK0: return modified_bessel_k0(a);
+    case UnaryOp::BesselK1: return modified_bessel_k1(a);
+    case UnaryOp::BesselK0e: return scaled_modified_bessel_k0(a);
+    case UnaryOp::BesselK1e: return scaled_modified_bessel_k1(a);
+    case UnaryOp::SphericalBesselJ0: return spherical_bessel_j0(a);
+    case UnaryOp::AiryAi: return airy_ai(a);
   }
   return Tensor();
 }

@@ -16,14 +16,17 @@ enum class UnaryOp : uint8_t {
   Atan, Sinh, Cosh, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu, Softplus, Erf, Erfc, Erfinv, Floor, Ceil,
   Round, Trunc, Frac, Reciprocal, Square, NanToNum, BitwiseNot, LogicalNot, IsNan, IsInf, IsFinite,
   Asinh, Acosh, Atanh, Lgamma, Digamma, Polygamma, I0, I0e, I1, I1e, Sinc, Logit, Erfcx, Ndtr, Ndtri,
-  LogNdtr, Entr, Angle, FrexpMantissa, FrexpExponent, Signbit, IsPosInf, IsNegInf
+  LogNdtr, Entr, Angle, FrexpMantissa, FrexpExponent, Signbit, IsPosInf, IsNegInf,
+  BesselJ0, BesselJ1, BesselY0, BesselY1, BesselK0, BesselK1, BesselK0e, BesselK1e, SphericalBesselJ0, AiryAi
 };
 /// Ops of the binary kernel. Eq..LogicalXor write bool.
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Maximum, Minimum, Fmax, Fmin,
   Atan2, BitwiseAnd, BitwiseOr, BitwiseXor, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
   Hypot, LogAddExp, LogAddExp2, Xlogy, Xlog1py, Copysign, NextAfter, Igamma, Igammac, Zeta, Gcd, Lcm,
-  LeftShift, RightShift, Heaviside
+  LeftShift, RightShift, Heaviside,
+  ChebyshevT, ChebyshevU, ChebyshevV, ChebyshevW, ShiftedChebyshevT, ShiftedChebyshevU,
+  ShiftedChebyshevV, ShiftedChebyshevW, HermiteH, HermiteHe, LaguerreL, LegendreP
 };
 /// Ops of the ternary kernel: clamp(x, lo, hi), where(cond, a, b), lerp(start, end, weight).
 enum class TernaryOp : uint8_t { Clamp, Where, Lerp };
@@ -161,6 +164,18 @@ Tensor i0(const Tensor& a);
 Tensor i0e(const Tensor& a);
 Tensor i1(const Tensor& a);
 Tensor i1e(const Tensor& a);
+/// torch.special's Bessel functions: J0, J1, Y0, Y1, K0, K1, exp(x) K0, exp(x) K1, the spherical j0
+/// and the Airy Ai (which, as in PyTorch, has no derivative).
+Tensor bessel_j0(const Tensor& a);
+Tensor bessel_j1(const Tensor& a);
+Tensor bessel_y0(const Tensor& a);
+Tensor bessel_y1(const Tensor& a);
+Tensor modified_bessel_k0(const Tensor& a);
+Tensor modified_bessel_k1(const Tensor& a);
+Tensor scaled_modified_bessel_k0(const Tensor& a);
+Tensor scaled_modified_bessel_k1(const Tensor& a);
+Tensor spherical_bessel_j0(const Tensor& a);
+Tensor airy_ai(const Tensor& a);
 /// sin(pi x) / (pi x), 1 at 0.
 Tensor sinc(const Tensor& a);
 /// log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given.
@@ -205,6 +220,20 @@ Tensor igamma(const Tensor& a, const Tensor& x);
 Tensor igammac(const Tensor& a, const Tensor& x);
 /// Hurwitz zeta(s, q).
 Tensor zeta(const Tensor& s, const Tensor& q);
+/// torch.special's orthogonal polynomials P_n(x), degree n truncated to an integer (no derivative, as in
+/// PyTorch).
+Tensor chebyshev_polynomial_t(const Tensor& x, const Tensor& n);
+Tensor chebyshev_polynomial_u(const Tensor& x, const Tensor& n);
+Tensor chebyshev_polynomial_v(const Tensor& x, const Tensor& n);
+Tensor chebyshev_polynomial_w(const Tensor& x, const Tensor& n);
+Tensor shifted_chebyshev_polynomial_t(const Tensor& x, const Tensor& n);
+Tensor shifted_chebyshev_polynomial_u(const Tensor& x, const Tensor& n);
+Tensor shifted_chebyshev_polynomial_v(const Tensor& x, const Tensor& n);
+Tensor shifted_chebyshev_polynomial_w(const Tensor& x, const Tensor& n);
+Tensor hermite_polynomial_h(const Tensor& x, const Tensor& n);
+Tensor hermite_polynomial_he(const Tensor& x, const Tensor& n);
+Tensor laguerre_polynomial_l(const Tensor& x, const Tensor& n);
+Tensor legendre_polynomial_p(const Tensor& x, const Tensor& n);
 Tensor gcd(const Tensor& a, const Tensor& b);
 Tensor lcm(const Tensor& a, const Tensor& b);
 Tensor bitwise_left_shift(const Tensor& a, const Tensor& b);

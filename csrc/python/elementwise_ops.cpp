@@ -1,6 +1,8 @@
 // Elementwise ops: arithmetic operators (plain, reflected, in-place), comparisons, math functions,
 // their in-place forms, clamp/where/lerp. Python numbers become 0-d "wrapped number" tensors that
 // promote like numbers (as_operand).
+#include <cstring>
+
 #include "ops/ops.h"
 #include "python/bindings.h"
 
@@ -344,7 +346,12 @@ void def_special_math(py::module_& m, TensorClass& cls) {
   static const std::pair<const char*, UnaryFn> special_unaries[] = {
       {"_special_i0e", &i0e}, {"_special_i1", &i1}, {"_special_i1e", &i1e}, {"_special_erfcx", &erfcx},
       {"_special_ndtr", &ndtr}, {"_special_ndtri", &ndtri}, {"_special_log_ndtr", &log_ndtr},
-      {"_special_entr", &entr}};
+      {"_special_entr", &entr},
+      {"_special_bessel_j0", &bessel_j0}, {"_special_bessel_j1", &bessel_j1},
+      {"_special_bessel_y0", &bessel_y0}, {"_special_bessel_y1", &bessel_y1},
+      {"_special_modified_bessel_k0", &modified_bessel_k0}, {"_special_modified_bessel_k1", &modified_bessel_k1},
+      {"_special_scaled_modified_bessel_k0", &scaled_modified_bessel_k0}, {"_special_scaled_modified_bessel_k1", &scaled_modified_bessel_k1},
+      {"_special_spherical_bessel_j0", &spherical_bessel_j0}, {"_special_airy_ai", &airy_ai}};
   for (const auto& [name, fn] : special_unaries) m.def(name, fn, py::arg("input"));
 
   static const std::pair<const char*, UnaryOp> inplace_unaries[] = {
@@ -398,6 +405,27 @@ void def_special_math(py::module_& m, TensorClass& cls) {
       auto [x, y] = operands(a, b, name);
       return fn(x, y);
     }, py::arg("input"), py::arg("other"));
+  }
+  // torch.special's polynomials take (input, n): either may be a number, not both.
+  static const std::pair<const char*, BinaryFn> polynomials[] = {
+      {"_special_chebyshev_polynomial_t", &chebyshev_polynomial_t},
+      {"_special_chebyshev_polynomial_u", &chebyshev_polynomial_u},
+      {"_special_chebyshev_polynomial_v", &chebyshev_polynomial_v},
+      {"_special_chebyshev_polynomial_w", &chebyshev_polynomial_w},
+      {"_special_shifted_chebyshev_polynomial_t", &shifted_chebyshev_polynomial_t},
+      {"_special_shifted_chebyshev_polynomial_u", &shifted_chebyshev_polynomial_u},
+      {"_special_shifted_chebyshev_polynomial_v", &shifted_chebyshev_polynomial_v},
+      {"_special_shifted_chebyshev_polynomial_w", &shifted_chebyshev_polynomial_w},
+      {"_special_hermite_polynomial_h", &hermite_polynomial_h},
+      {"_special_hermite_polynomial_he", &hermite_polynomial_he},
+      {"_special_laguerre_polynomial_l", &laguerre_polynomial_l},
+      {"_special_legendre_polynomial_p", &legendre_polynomial_p},
+  };
+  for (const auto& [name, fn] : polynomials) {
+    m.def(name, [fn = fn, name = name](py::handle x, py::handle n) {
+      auto [input, degree] = operands(x, n, name + std::strlen("_special_"));
+      return fn(input, degree);
+    }, py::arg("input"), py::arg("n"));
   }
   m.def("heaviside", [](const Tensor& a, py::handle values) { return heaviside(a, as_operand(values, a, "heaviside")); },
         py::arg("input"), py::arg("values"));
