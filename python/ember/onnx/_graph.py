@@ -56,9 +56,10 @@ class Graph:
         # Graph inputs require grad while tracing and parameters do not, so a tensor that requires
         # grad but has no name came from the inputs through an op the tracer did not record.
         if tensor.requires_grad and tensor.grad_fn is not None:
-            op = type(tensor.grad_fn).__name__.replace("Backward0", "").replace("Backward", "")
+            node = tensor.grad_fn.name()
+            op = node.replace("Backward0", "").replace("Backward", "")
             raise UnsupportedOp(f"ember.onnx.export: a tensor of the graph was computed by an op the exporter "
-                                f"does not support (autograd node {type(tensor.grad_fn).__name__}, op '{op}')")
+                                f"does not support (autograd node {node}, op '{op}')")
 
     def name(self, tensor):
         """The ONNX value holding tensor: a traced value, a parameter initializer or a new constant."""

@@ -47,9 +47,9 @@ def _recording(name, original, converter):
         _State.depth += 1
         try:
             output = original(*args, **kwargs)
+            _record(name, converter, output, args, kwargs)  # converters' own tensor calls are not traced
         finally:
             _State.depth -= 1
-        _record(name, converter, output, args, kwargs)
         return output
     traced.__wrapped__ = original
     return traced
@@ -106,7 +106,24 @@ def _patches():
                 patches.append((owner, name, _recording(name, original, table[name])))
             elif refuse_others and name not in _PASSTHROUGH and (not name.startswith("_") or _is_operator(name)):
                 patches.append((owner, name, _refusing(name, original)))
-    return patches
+    return patches + _captured_in_modules(patches)
+
+
+def _captured_in_modules(patches):
+    """nn modules that keep an op as a class attribute (`_fn = staticmethod(F.relu)`) hold the original
+    function object: such attributes get the same wrapper."""
+    wrapper_of = {id(inspect.getattr_static(owner, name)): replacement for owner, name, replacement in patches}
+    captured = []
+    for key, module in list(sys.modules.items()):
+        if module is None or not key.startswith("ember.nn.modules"):
+            continue
+        for cls in vars(module).values():
+            if not isinstance(cls, type) or not issubclass(cls, ember.nn.Module):
+                continue
+            for name, value in list(vars(cls).items()):
+                if isinstance(value, staticmethod) and id(value.__func__) in wrapper_of:
+                    captured.append((cls, name, staticmethod(wrapper_of[id(value.__func__)])))
+    return captured
 
 
 def _is_operator(name):
