@@ -249,11 +249,25 @@ def test_bad_arguments_raise():
     (lambda x: ember.sort(x)[0], "sort"),
     (lambda x: x.T, "Permute"),
     (lambda x: F.embedding(ember.tensor([0]), x, max_norm=1.0), "embedding"),
+    (lambda x: x.sum().item() * x, "item"),
+    (lambda x: F.pad(x, (1, 1), mode="reflect"), "called by nn.functional.pad"),
 ])
 def test_unsupported_op_raises_with_its_name(fn, op):
     with pytest.raises(ember.onnx.UnsupportedOp, match=op):
         ember.onnx.export(Lambda(fn), (randn(3, 4),), io.BytesIO())
     assert not hasattr(ember.cumsum, "__wrapped__")
+
+
+def test_writing_into_a_traced_tensor_raises():
+    def write(x):
+        y = x * 1
+        y[0] = 0.0
+        return y
+
+    with pytest.raises(ember.onnx.UnsupportedOp, match="__setitem__"):
+        ember.onnx.export(Lambda(write), (randn(3, 4),), io.BytesIO())
+    with pytest.raises(ember.onnx.UnsupportedOp, match="nn.functional.pad"):
+        ember.onnx.export(nn.Conv2d(1, 1, 3, padding=1, padding_mode="reflect"), (randn(1, 1, 5, 5),), io.BytesIO())
 
 
 # ---- whole models --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ _PASSTHROUGH = {
 class _State:
     graph = None
     depth = 0
+    callers = []  # the nn.functional calls under way, outermost first (for error messages)
 
 
 def _tensors_in(args, kwargs):
@@ -72,10 +73,24 @@ def _record(name, converter, output, args, kwargs):
 def _refusing(name, original):
     def watched(*args, **kwargs):
         if _State.graph is not None and _State.depth == 0 and _touches_graph(args, kwargs):
-            raise UnsupportedOp(f"ember.onnx.export: the op '{name}' is not supported by the ONNX exporter")
+            inside = f" (called by nn.functional.{_State.callers[0]})" if _State.callers else ""
+            raise UnsupportedOp(f"ember.onnx.export: the op '{name}'{inside} is not supported by the ONNX exporter")
         return original(*args, **kwargs)
     watched.__wrapped__ = original
     return watched
+
+
+def _framing(name, original):
+    """An nn.functional function without a converter runs as its ember ops; it is only remembered so
+    that an error in one of them names the function the model called."""
+    def framed(*args, **kwargs):
+        _State.callers.append(name)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _State.callers.pop()
+    framed.__wrapped__ = original
+    return framed
 
 
 def _is_routine(owner, name):
@@ -96,15 +111,21 @@ def _patches():
              (ember._C, _converters.FUNCTIONS, True)]
     plans += [(namespace, _converters.FUNCTIONAL, False) for namespace in _functional_namespaces()]
     patches = []
-    for owner, table, refuse_others in plans:
-        names = dir(owner) if refuse_others else list(table)
-        for name in names:
-            if not hasattr(owner, name) or not _is_routine(owner, name):
+    for owner, table, is_core in plans:
+        for name in dir(owner):
+            if not _is_routine(owner, name):
                 continue
             original = getattr(owner, name)
             if name in table:
                 patches.append((owner, name, _recording(name, original, table[name])))
-            elif refuse_others and name not in _PASSTHROUGH and (not name.startswith("_") or _is_operator(name)):
+            elif not is_core:
+                if name.startswith("_"):
+                    continue
+                if inspect.isfunction(original):
+                    patches.append((owner, name, _framing(name, original)))
+                elif inspect.isbuiltin(original) and name not in _PASSTHROUGH:  # a C++ op bound under F
+                    patches.append((owner, name, _refusing(name, original)))
+            elif name not in _PASSTHROUGH and (not name.startswith("_") or _is_operator(name)):
                 patches.append((owner, name, _refusing(name, original)))
     return patches + _captured_in_modules(patches)
 
@@ -144,7 +165,7 @@ def tracing(graph):
     saved = [(owner, name, inspect.getattr_static(owner, name)) for owner, name, _ in patches]
     for owner, name, replacement in patches:
         setattr(owner, name, replacement)
-    _State.graph, _State.depth = graph, 0
+    _State.graph, _State.depth, _State.callers = graph, 0, []
     try:
         yield
     finally:
