@@ -113,6 +113,7 @@ LAYERS = {
     "Hardtanh": (nn.Hardtanh, (4, 6)),
     "ReLU6": (nn.ReLU6, (4, 6)),
     "Softplus": (nn.Softplus, (4, 6)),
+    "Softplus-beta-threshold": (lambda: nn.Softplus(beta=2.0, threshold=1.0), (4, 6)),
     "Identity": (nn.Identity, (4, 6)),
     "Flatten": (nn.Flatten, (2, 3, 4, 5)),
     "Flatten-middle": (lambda: nn.Flatten(1, 2), (2, 3, 4, 5)),

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 import ember
-from ember.onnx._graph import UnsupportedOp, _onnx_type
+from ember.onnx._graph import UnsupportedOp, numpy_dtype, onnx_type
 
 IDENTITY = object()
 
@@ -83,7 +83,7 @@ def _compare(op_type, negate=False):
 
 
 def _unary(op_type):
-    def convert(g, out, input, *unused, **unused_kw):
+    def convert(g, out, input, inplace=False):  # F.relu(input, inplace) shares the table
         return g.node(op_type, [g.operand(input, out.dtype)])
     return convert
 
@@ -136,10 +136,14 @@ def _relu6(g, out, input, inplace=False):
 
 
 def _softplus(g, out, input, beta=1.0, threshold=20.0):
-    if beta != 1.0:
-        _unsupported("softplus", f"with beta={beta} is not supported (only beta=1)")
-    # PyTorch switches to the identity above threshold; ONNX's Softplus is exact there in float.
-    return g.node("Softplus", [g.name(input)])
+    # PyTorch: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+    x = g.name(input)
+    scaled = x if beta == 1 else g.node("Mul", [x, g.operand(beta, out.dtype)])
+    smooth = g.node("Softplus", [scaled])
+    if beta != 1:
+        smooth = g.node("Div", [smooth, g.operand(beta, out.dtype)])
+    linear = g.node("Greater", [scaled, g.operand(threshold, out.dtype)])
+    return g.node("Where", [linear, x, smooth])
 
 
 def _softmax(op_type):
@@ -163,7 +167,7 @@ def _masked_fill(g, out, input, mask, value):
 def _cast(g, out, input, *args, **kwargs):
     if out.dtype == input.dtype:
         return IDENTITY
-    return g.node("Cast", [g.name(input)], to=_onnx_type(out.dtype))
+    return g.node("Cast", [g.name(input)], to=onnx_type(out.dtype))
 
 
 def _identity(g, out, input, *args, **kwargs):
@@ -403,15 +407,15 @@ def _batch_norm(g, out, input, running_mean, running_var, weight=None, bias=None
     if training or running_mean is None:
         _unsupported("batch_norm", "in training mode (batch statistics) is not supported: export in eval mode")
     channels = input.shape[1]
-    scale = g.name(weight) if weight is not None else g.const(np.ones(channels), _np(out))
-    shift = g.name(bias) if bias is not None else g.const(np.zeros(channels), _np(out))
+    scale = g.name(weight) if weight is not None else g.const(np.ones(channels), numpy_dtype(out.dtype))
+    shift = g.name(bias) if bias is not None else g.const(np.zeros(channels), numpy_dtype(out.dtype))
     return g.node("BatchNormalization", [g.name(input), scale, shift, g.name(running_mean), g.name(running_var)],
                   epsilon=float(eps))
 
 
 def _layer_norm(g, out, input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
-    scale = g.name(weight) if weight is not None else g.const(np.ones(shape), _np(out))
+    scale = g.name(weight) if weight is not None else g.const(np.ones(shape), numpy_dtype(out.dtype))
     inputs = [g.name(input), scale] + ([g.name(bias)] if bias is not None else [])
     return g.node("LayerNormalization", inputs, axis=-len(shape), epsilon=float(eps))
 
@@ -420,11 +424,6 @@ def _dropout(g, out, input, p=0.5, training=True, inplace=False):
     if training and p > 0:
         _unsupported("dropout", "in training mode is not supported: export in eval mode")
     return IDENTITY
-
-
-def _np(tensor):
-    from ember.onnx._graph import numpy_dtype
-    return numpy_dtype(tensor.dtype)
 
 
 # ---- the tables: which name in which namespace records through which converter --------------------

@@ -90,7 +90,7 @@ class Graph:
             return self.const(value, numpy_dtype(dtype))
         name = self.name(value)
         if value.dtype != dtype:
-            return self.node("Cast", [name], to=_onnx_type(dtype))
+            return self.node("Cast", [name], to=onnx_type(dtype))
         return name
 
     # ---- nodes -----------------------------------------------------------------------------------
@@ -101,6 +101,6 @@ class Graph:
         return names[0] if outputs == 1 else names
 
 
-def _onnx_type(dtype):
+def onnx_type(dtype):
     from onnx import helper
     return helper.np_dtype_to_tensor_dtype(numpy_dtype(dtype))
