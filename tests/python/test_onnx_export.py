@@ -143,7 +143,7 @@ FUNCTIONS = {
     "squeeze": (lambda x: x.unsqueeze(0).unsqueeze(2).squeeze(), 1),
     "unary": (lambda x: ember.exp(x).log() + ember.sqrt(x.abs() + 1) + ember.rsqrt(x.abs() + 1) + x.sin(), 1),
     "mean": (lambda x: x.mean(1) + x.mean(), 1),
-    "where-compare": (lambda x, y: ember.where(x > y, x, y * 0.5) + (x <= 0).float(), 2),
+    "where-compare": (lambda x, y: ember.where(x > y, x, y * 0.5) + (x <= 0).float() + x.where(x != y, 0.0), 2),
     "masked-fill": (lambda x: x.masked_fill(x < 0, -1.0), 1),
     "functional": (lambda x: F.softmax(F.relu(x) + F.gelu(x), dim=-1) + F.log_softmax(x, 1), 1),
     "clamp": (lambda x: x.clamp(-0.5, 0.5) + ember.clamp(x, min=0.1), 1),

@@ -160,6 +160,10 @@ def _where(g, out, condition, input, other):
                             g.operand(other, out.dtype)])
 
 
+def _where_method(g, out, input, condition, other):
+    return _where(g, out, condition, input, other)
+
+
 def _masked_fill(g, out, input, mask, value):
     return g.node("Where", [g.operand(mask, ember.bool), g.operand(value, out.dtype), g.name(input)])
 
@@ -471,9 +475,5 @@ METHODS = dict(_ELEMENTWISE, view=_reshape, contiguous=_identity, clone=_identit
                __truediv__=_div, __rtruediv__=_rtruediv, __itruediv__=_div, __pow__=_pow, __rpow__=_rpow,
                __matmul__=_matmul, __neg__=_unary("Neg"), __abs__=_unary("Abs"), __getitem__=_getitem,
                __gt__=_compare("Greater"), __lt__=_compare("Less"), __ge__=_compare("GreaterOrEqual"),
-               __le__=_compare("LessOrEqual"), __eq__=_compare("Equal"), __ne__=_compare("Equal", negate=True))
-del METHODS["dropout"], METHODS["linear"]
-for _name in ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
-              "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "cat", "concat",
-              "concatenate", "stack", "where"):
-    METHODS.pop(_name, None)
+               __le__=_compare("LessOrEqual"), __eq__=_compare("Equal"), __ne__=_compare("Equal", negate=True),
+               where=_where_method)
