@@ -1,5 +1,5 @@
 """A small convolutional network on scikit-learn's 8x8 digits: Conv2d, ReLU, MaxPool2d, Linear."""
-from common import backend, parse_args, progress
+from common import TrainingLog, backend, parse_args
 from digits import accuracy, load_digits
 
 args = parse_args(__doc__)
@@ -29,16 +29,21 @@ model = Net()
 print(model)
 optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
 loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
+log = TrainingLog(args)
 epochs = 1 if args.quick else 15
-for epoch in progress(range(epochs), desc="epochs"):
+for epoch in log.progress(range(epochs), desc="epochs"):
     model.train()
     for xb, yb in loader:
         loss = F.cross_entropy(model(xb), yb)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        log.record(loss=loss.item())
     model.eval()
+    test_accuracy = accuracy(torch, model, x_test, y_test)
+    log.record(step=epoch + 1, accuracy=test_accuracy)
     if epoch % 5 == 4 or epoch == epochs - 1:
-        print(f"epoch {epoch + 1:2d}  loss {loss.item():.4f}  test accuracy {accuracy(torch, model, x_test, y_test):.4f}")
+        log.print(f"epoch {epoch + 1:2d}  loss {loss.item():.4f}  test accuracy {test_accuracy:.4f}")
 
 print(f"held-out accuracy: {accuracy(torch, model, x_test, y_test):.4f} on {len(y_test)} digits")
+log.plot(f"digits, small CNN on {args.backend}: training loss, held-out accuracy")

@@ -1,5 +1,5 @@
 """Fit y = x^2 + noise with a 1-10-1 ReLU network (seed 004), and plot the fit."""
-from common import backend, parse_args, progress, pyplot
+from common import TrainingLog, backend, parse_args
 
 args = parse_args(__doc__)
 torch = backend(args)
@@ -24,20 +24,24 @@ net = Net(n_feature=1, n_hidden=10, n_output=1)
 print(net)
 optimizer = torch.optim.SGD(net.parameters(), lr=0.2)
 loss_func = torch.nn.MSELoss()
+log = TrainingLog(args)
 steps = 20 if args.quick else 1000
-for t in progress(range(steps), desc="fitting"):
+for t in log.progress(range(steps), desc="fitting"):
     prediction = net(x)
     loss = loss_func(prediction, y)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
+    log.record(loss=loss.item())
 print(f"final MSE {loss.item():.5f} (the noise alone, 0.2 * U(0, 1) less its mean, gives {0.04 / 12:.5f})")
 
-plt = pyplot() if args.plot else None
-if plt:
-    plt.scatter(x.numpy(), y.numpy(), s=8, label="data")
-    plt.plot(x.numpy(), prediction.detach().numpy(), "r-", lw=2, label="network")
-    plt.legend()
-    plt.title(f"y = x^2 + noise, MSE {loss.item():.4f}")
-    plt.savefig(args.plot)
-    print(f"saved {args.plot}")
+
+
+def draw_fit(ax):
+    ax.scatter(x.numpy(), y.numpy(), s=8, label="data")
+    ax.plot(x.numpy(), prediction.detach().numpy(), "r-", lw=2, label="network")
+    ax.legend()
+    ax.set_title(f"y = x^2 + noise, MSE {loss.item():.4f}")
+
+
+log.plot("1-10-1 ReLU network: the fit and its MSE loss", extra_panel=draw_fit)

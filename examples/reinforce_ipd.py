@@ -7,7 +7,7 @@ follows theta <- theta + alpha * gamma^t * (G_t - b_t) * grad log pi(A_t | S_t),
 with a running-mean baseline b_t subtracted from the return. Against tit-for-tat the
 best it can do is cooperate; against always-defect, defect.
 """
-from common import backend, parse_args, progress
+from common import TrainingLog, backend, parse_args
 
 args = parse_args(__doc__)
 torch = backend(args)
@@ -39,11 +39,11 @@ def play_episode(policy_logits, opponent, rounds):
     return log_probs, rewards
 
 
-def train(opponent, episodes, rounds=10, gamma=0.95, lr=0.05):
+def train(opponent, episodes, log, name, rounds=10, gamma=0.95, lr=0.05):
     logits = torch.zeros(len(STATES), 2, requires_grad=True)
     optimizer = torch.optim.SGD([logits], lr=lr)
     baselines = [0.0] * rounds  # running mean of the return at each step: less variance, same expectation
-    for _ in progress(range(episodes), desc="episodes", leave=False):
+    for _ in log.progress(range(episodes), desc=f"episodes vs {name}", run=name):
         log_probs, rewards = play_episode(logits, opponent, rounds)
         returns, g = [], 0.0
         for r in reversed(rewards):
@@ -55,13 +55,16 @@ def train(opponent, episodes, rounds=10, gamma=0.95, lr=0.05):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        log.record(loss=loss.item(), score=sum(rewards))
     return torch.softmax(logits.detach(), 1)
 
 
+log = TrainingLog(args)
 episodes = 30 if args.quick else 1500
 for name, opponent in OPPONENTS.items():
-    policy = train(opponent, episodes)
+    policy = train(opponent, episodes, log, name)
     _, rewards = play_episode(torch.log(policy), opponent, 10)
     print(f"against {name}: P(cooperate) by previous round "
           + ", ".join(f"{s}={policy[i, C].item():.2f}" for i, s in enumerate(STATES))
           + f"; an episode with the learned policy scores {sum(rewards):.0f}")
+log.plot("REINFORCE on the iterated prisoner's dilemma: loss and episode score")

@@ -5,6 +5,10 @@
 
 namespace py = pybind11;
 
+namespace ember::python {
+void init_build_config(py::module_& m);  // csrc/python/build_config.cpp (not in bindings.h: nothing else needs it)
+}  // namespace ember::python
+
 PYBIND11_MODULE(_C, m) {
   using namespace ember::python;
   m.doc() = "ember's C++ core";
@@ -35,4 +39,5 @@ PYBIND11_MODULE(_C, m) {
   init_loss_ops(m);
   init_parallel(m);
   init_sort_count_ops(m, cls);
+  init_build_config(m);
 }

@@ -44,3 +44,5 @@ from ember._tensor_utils import (is_nonzero, is_same_size, is_signed, is_complex
 from ember._tensor_utils import range_ as range  # noqa: F401,E402,A001
 from ember._windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: F401,E402
                             kaiser_window)
+from ember import onnx  # noqa: F401,E402  (ember.onnx.export; imports the onnx package only when called)
+from ember import __config__  # noqa: F401,E402  (torch.__config__: show(), parallel_info())
