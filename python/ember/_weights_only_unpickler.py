@@ -5,6 +5,7 @@ pickle.Unpickler: a global is looked up in an allow-list (never imported), REDUC
 list gave, NEWOBJ and BUILD act only on allowed types, and every length field is checked against the bytes
 that remain, so a crafted pickle can neither run code nor make the reader allocate more than its own size.
 """
+import _compat_pickle
 import pickle
 import struct
 from pickle import UnpicklingError
@@ -181,6 +182,11 @@ class WeightsOnlyUnpickler:
     def _global(self):
         module = self._line()
         name = self._line()
+        # Protocols 0-2 write Python 2 names (__builtin__.set); map them as pickle's own reader does.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         self._push_global(module, name)
 
     def _stack_global(self):
