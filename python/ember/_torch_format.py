@@ -312,7 +312,7 @@ class _Archive:
         fileobj.seek(0)
         try:
             self.zip = zipfile.ZipFile(fileobj)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, struct.error) as e:
             _fail(f"PytorchStreamReader failed reading zip archive: failed finding central directory ({e})")
         infos = self.zip.infolist()
         if not infos:
@@ -343,7 +343,7 @@ class _Archive:
         _fail(f"record {name} uses zip compression method {info.compress_type}; only stored and deflated are read")
 
     def _data_start(self, name, info):
-        if info.header_offset + 30 > self.size:
+        if info.header_offset < 0 or info.header_offset + 30 > self.size:
             _fail(f"record {name} starts past the end of the file (truncated?)")
         self.file.seek(info.header_offset)
         header = self.file.read(30)
@@ -377,7 +377,7 @@ class _Archive:
             with self.zip.open(info) as stream:
                 if stream.readinto(memoryview(out)) != nbytes:
                     _fail(f"record {name} holds fewer bytes than it declares")
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
             _fail(f"record {name} cannot be decompressed ({e})")
         return out
 
