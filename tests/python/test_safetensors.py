@@ -181,3 +181,14 @@ def test_load_state_dict_assign_keeps_checkpoint_tensors():
     assert isinstance(model.weight, ember.nn.Parameter) and model.weight.requires_grad
     weight[0, 0] = 7.0
     assert model.weight[0, 0].item() == 7.0
+
+
+def test_load_file_is_copy_on_write(tmp_path):
+    path = tmp_path / "w.safetensors"
+    es.save_file({"w": ember.arange(4.0)}, path)
+    loaded = es.load_file(path)["w"]
+    loaded[0] = 9.0
+    assert loaded.tolist() == [9.0, 1.0, 2.0, 3.0] and es.load_file(path)["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    (tmp_path / "short.safetensors").write_bytes(b"\x01")
+    with pytest.raises(es.SafetensorError, match="header too small"):
+        es.load_file(tmp_path / "short.safetensors")

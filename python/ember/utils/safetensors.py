@@ -7,11 +7,12 @@ relative to the end of the header and together covering the data exactly. Nothin
 
 save/save_file/load/load_file take and give dicts of ember tensors, as safetensors.torch does; tensors are
 saved as contiguous copies (as the package's numpy API), so views and shared tensors need no special care.
-The data of a loaded file is one buffer all its tensors view, without further copies. F16 and BF16 (and
+The data of a loaded file is one buffer (a copy-on-write map of the file) all its tensors view. F16 and BF16 (and
 the integer types ember lacks) load as ember's nearest wider dtype, exactly, with a warning.
 """
 import json
 import math
+import mmap
 import os
 import struct
 import warnings
@@ -194,10 +195,10 @@ def load(data):
 
 
 def load_file(filename, device="cpu"):
-    """The dict of ember tensors in a safetensors file (read in one piece; its tensors view that buffer)."""
-    size = os.path.getsize(filename)
-    buffer = bytearray(size)
+    """The dict of ember tensors in a safetensors file. The file is mapped copy-on-write, so its tensors
+    view it without a copy and writing to them never changes the file."""
     with open(filename, "rb") as f:
-        if f.readinto(buffer) != size:
-            raise SafetensorError(f"{filename}: the file changed size while it was read")
-    return _tensors(buffer, str(device))
+        if os.fstat(f.fileno()).st_size < 8:
+            return _tensors(bytearray(f.read()), str(device))
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    return _tensors(mapped, str(device))
