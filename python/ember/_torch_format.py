@@ -408,8 +408,9 @@ class _Restorer:
 
 
 class _Loader:
-    def __init__(self, archive, map_location, weights_only):
+    def __init__(self, archive, map_location, weights_only, encoding):
         self.archive = archive
+        self.encoding = encoding
         self.restorer = _Restorer(map_location)
         self.weights_only = weights_only
         self.storages = {}
@@ -448,7 +449,7 @@ class _Loader:
         if self.weights_only:
             obj = WeightsOnlyUnpickler(data, _weights_only_global, self.persistent_load, _new_object, _build).load()
         else:
-            obj = _FullUnpickler(io.BytesIO(data), self.persistent_load).load()
+            obj = _FullUnpickler(io.BytesIO(data), self.persistent_load, self.encoding).load()
         return obj
 
 
@@ -506,8 +507,8 @@ def _build(obj, state):
 class _FullUnpickler(pickle.Unpickler):
     """weights_only=False: ordinary pickle (it can run code), with PyTorch's tensor names mapped to ember."""
 
-    def __init__(self, file, persistent_load):
-        super().__init__(file, encoding="utf-8")
+    def __init__(self, file, persistent_load, encoding):
+        super().__init__(file, encoding=encoding)
         self._storage = persistent_load
 
     def persistent_load(self, pid):
@@ -525,13 +526,13 @@ class _FullUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def load(fileobj, path, map_location, weights_only, use_mmap):
+def load(fileobj, path, map_location, weights_only, use_mmap, encoding="utf-8"):
     archive = _Archive(fileobj, path, use_mmap)
     if archive.has("constants.pkl"):
         raise RuntimeError("ember.load: this is a TorchScript archive (torch.jit.save); ember cannot load TorchScript")
     if not archive.has("data.pkl"):
         _fail(f"the archive has no {archive.prefix}data.pkl record")
-    return _Loader(archive, map_location, weights_only).load()
+    return _Loader(archive, map_location, weights_only, encoding).load()
 
 
 # ---- writing ----------------------------------------------------------------------------------------------

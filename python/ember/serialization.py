@@ -17,6 +17,7 @@ import io
 import os
 import pickle
 import re
+import warnings
 
 import ember
 from ember import _ember_v1_format, _torch_format
@@ -64,6 +65,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         weights_only = True
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if weights_only and pickle_load_args:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.")
+    encoding = pickle_load_args.pop("encoding", "utf-8")
+    if pickle_load_args:
+        raise TypeError(f"ember.load got unexpected pickle arguments {sorted(pickle_load_args)}")
     if isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors"):
         return _load_safetensors(os.fspath(f), map_location)
     if mmap and not isinstance(f, (str, os.PathLike)):
@@ -72,7 +78,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         magic = fh.read(6)
         fh.seek(0)
         if magic.startswith(_ZIP_MAGIC) or magic.startswith(_EMPTY_ZIP_MAGIC):
-            return _load_torch(fh, f, map_location, weights_only, bool(mmap))
+            return _load_torch(fh, f, map_location, weights_only, bool(mmap), encoding)
         if mmap:
             raise RuntimeError("mmap can only be used with files saved with "
                                "`ember.save(..., _use_new_zipfile_serialization=True)` or torch.save")
@@ -90,10 +96,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                        "PyTorch zip archive")
 
 
-def _load_torch(fh, f, map_location, weights_only, use_mmap):
+def _load_torch(fh, f, map_location, weights_only, use_mmap, encoding):
     path = os.fspath(f) if isinstance(f, (str, os.PathLike)) else None
     if not weights_only:
-        return _torch_format.load(fh, path, map_location, False, use_mmap)
+        return _torch_format.load(fh, path, map_location, False, use_mmap, encoding)
     try:
         return _torch_format.load(fh, path, map_location, True, use_mmap)
     except pickle.UnpicklingError as e:

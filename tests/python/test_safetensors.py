@@ -59,7 +59,8 @@ def test_safetensors_torch_files_load_in_ember(tmp_path):
                                           (torch.int8, ember.int32), (torch.int16, ember.int32),
                                           (torch.uint16, ember.int32), (torch.uint32, ember.int64)])
 def test_dtypes_ember_lacks_are_widened_with_a_message(dtype, target):
-    t = torch.tensor([0, 1, 100, 3]).to(dtype) if not dtype.is_floating_point else torch.tensor([0.5, -1.25, 3.0]).to(dtype)
+    values = [0.5, -1.25, 3.0] if dtype.is_floating_point else [0, 1, 100, 3]
+    t = torch.tensor(values).to(dtype)
     with pytest.warns(UserWarning, match="ember has no such dtype, tensors converted exactly"):
         out = es.load(st_save({"t": t}))["t"]
     assert out.dtype == target
@@ -163,8 +164,8 @@ def test_load_state_dict_error_text_for_linear():
     model = ember.nn.Linear(3, 2)
     with pytest.raises(RuntimeError) as info:
         model.load_state_dict({"weight": ember.ones(2, 4), "bias": ember.ones(2), "scale": ember.ones(1)})
-    assert str(info.value) == ('Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) in state_dict: "scale". '
-                               '\n\tsize mismatch for weight: copying a param with shape ember.Size([2, 4]) from '
+    assert str(info.value) == ('Error(s) in loading state_dict for Linear:\n\tUnexpected key(s) in state_dict: '
+                               '"scale". \n\tsize mismatch for weight: copying a param with shape ember.Size([2, 4]) from '
                                'checkpoint, the shape in current model is ember.Size([2, 3]).')
     result = model.load_state_dict({"weight": ember.ones(2, 3)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == []

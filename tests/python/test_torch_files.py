@@ -190,7 +190,8 @@ def test_nested_containers_and_plain_values_both_ways():
     same(out["list"][1]["deep"][0], t["list"][1]["deep"][0])
     assert out["size"] == ember.Size([2, 3]) and out["dtype"] is ember.float64 and out["device"] == ember.device("cpu")
     back = ember_to_torch(out)
-    assert back["size"] == torch.Size([2, 3]) and back["dtype"] is torch.float64 and back["device"] == torch.device("cpu")
+    assert back["size"] == torch.Size([2, 3]) and back["dtype"] is torch.float64
+    assert back["device"] == torch.device("cpu")
 
 
 @pytest.mark.parametrize("name,target", [("float16", "float32"), ("bfloat16", "float32"), ("int8", "int32"),
@@ -388,3 +389,15 @@ def test_files_from_paths_and_file_objects(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ember.load(path)  # nothing to warn about for plain float32 tensors
+
+
+def test_pickle_load_args_as_torch(tmp_path):
+    path = tmp_path / "e.pt"
+    ember.save({"s": "x"}, path)
+    assert ember.load(path, weights_only=False, encoding="latin1") == {"s": "x"}
+    with pytest.warns(UserWarning, match="pickle_load_args only works if `weights_only=False`"):
+        ember.load(path, encoding="latin1")
+    with pytest.raises(TypeError, match="unexpected pickle arguments \\['bogus'\\]"):
+        ember.load(path, weights_only=False, bogus=1)
+    with pytest.raises(RuntimeError, match="Can not safely load weights when explicit pickle_module is specified"):
+        ember.load(path, pickle_module=pickle)

@@ -1,4 +1,5 @@
-"""ember.load(weights_only=True) of hostile files: each is a clear error, nothing in it runs, nothing huge is allocated."""
+"""ember.load(weights_only=True) of hostile files: each is a clear error, nothing in it runs, and nothing
+huge is allocated."""
 import io
 import os
 import pickle
