@@ -1,4 +1,6 @@
-"""ember.save / ember.load (a format that cannot run code), pickling and deep copies of tensors."""
+"""ember.save / ember.load basics (PyTorch's zip format by default, ember's earlier format through
+_use_new_zipfile_serialization=False), pickling and deep copies of tensors. Interchange with PyTorch is in
+test_torch_files.py, hostile files in test_untrusted_files.py."""
 import copy
 import io
 import json
@@ -55,7 +57,7 @@ def test_non_contiguous_tensors(dtype):
     for name, v in views.items():
         assert not v.is_contiguous() or name == "narrow" or v.numel() == 0
         assert_same_tensor(v, out[name])
-        assert out[name].is_contiguous()
+        assert out[name].stride() == v.stride()  # as torch.save: a view keeps its layout
 
 
 def test_extreme_float_values_are_exact():
@@ -66,11 +68,21 @@ def test_extreme_float_values_are_exact():
     assert np.signbit(out.numpy()[3])
 
 
-def test_views_are_saved_independently():
+def test_views_share_storage_after_loading():
+    # As torch.save: views of one storage are saved once and share it again after loading.
     base = ember.arange(6.0)
     a, b = roundtrip([base, base[2:]])
     a[3] = 100.0
-    assert b.tolist() == [2.0, 3.0, 4.0, 5.0]
+    assert b.tolist() == [2.0, 100.0, 4.0, 5.0]
+
+
+def test_old_format_saves_views_independently():
+    base = ember.arange(6.0)
+    buf = io.BytesIO()
+    ember.save([base, base[2:]], buf, _use_new_zipfile_serialization=False)
+    a, b = ember.load(io.BytesIO(buf.getvalue()))
+    a[3] = 100.0
+    assert b.tolist() == [2.0, 3.0, 4.0, 5.0] and b.is_contiguous()
 
 
 def test_requires_grad_and_parameters():
@@ -134,11 +146,11 @@ def test_load_keyword_arguments(tmp_path):
     assert ember.load(path, weights_only=True)[0].tolist() == [1.0, 1.0]
 
 
-# ---- malformed files ----------------------------------------------------------------------------------
+# ---- malformed files in ember's earlier format ------------------------------------------------------------
 
 def _blob(obj):
     buf = io.BytesIO()
-    ember.save(obj, buf)
+    ember.save(obj, buf, _use_new_zipfile_serialization=False)
     return buf.getvalue()
 
 
@@ -154,9 +166,8 @@ def _load_bytes(data):
 TENSOR = {"t": "tensor", "dtype": "float32", "shape": [2], "offset": 0, "requires_grad": False, "parameter": False}
 
 MALFORMED = [
-    ("bad_magic", lambda: b"PK\x03\x04" + _blob([1])[4:], "not an ember file \\(bad magic bytes\\)"),
+    ("bad_magic", lambda: b"PQ\x03\x04" + _blob([1])[4:], "not an ember file \\(bad magic bytes\\)"),
     ("empty", lambda: b"", "not an ember file"),
-    ("torch_pickle", lambda: pickle.dumps({"a": 1}), "not an ember file"),
     ("version", lambda: _blob(1)[:6] + struct.pack("<I", 99) + _blob(1)[10:], "unsupported format version 99"),
     ("truncated_header", lambda: _blob({"a": ember.ones(3)})[:20], "header runs past the end of the file"),
     ("truncated_data", lambda: _blob(ember.ones(100))[:-8], "tensor data runs past the end of the file"),
@@ -185,6 +196,21 @@ def test_malformed_files_raise_runtime_error(make, match):
         _load_bytes(make())
 
 
+def test_old_format_roundtrip_and_map_location(tmp_path):
+    path = tmp_path / "old.pt"
+    obj = {"w": ember.arange(6.0).reshape(2, 3).t(), "n": [1, None, "s"], "p": ember.nn.Parameter(ember.ones(2))}
+    ember.save(obj, path, _use_new_zipfile_serialization=False)
+    assert path.read_bytes().startswith(b"EMBER\x00")
+    out = ember.load(path, map_location="cpu")
+    assert_same_tensor(obj["w"], out["w"])
+    assert out["n"] == [1, None, "s"] and isinstance(out["p"], ember.nn.Parameter)
+
+
+def test_bare_pickle_is_refused_with_a_reason():
+    with pytest.raises(RuntimeError, match="bare pickle.*PyTorch's legacy format"):
+        _load_bytes(pickle.dumps({"a": 1}))
+
+
 def test_loading_never_runs_code(tmp_path):
     class Evil:
         def __reduce__(self):
@@ -192,7 +218,7 @@ def test_loading_never_runs_code(tmp_path):
 
     path = tmp_path / "evil.pt"
     path.write_bytes(pickle.dumps(Evil()))
-    with pytest.raises(RuntimeError, match="bad magic"):
+    with pytest.raises(RuntimeError, match="bare pickle"):
         ember.load(path)
     assert not (tmp_path / "pwned").exists()
 
@@ -200,16 +226,20 @@ def test_loading_never_runs_code(tmp_path):
 @pytest.mark.parametrize("obj,name", [(object(), "object"), ({1, 2}, "set"), (np.zeros(2), "ndarray"),
                                       ([ember.nn.Linear(1, 1)], "Linear"), (b"bytes", "bytes"), (1j, "complex"),
                                       ({(1, 2): 0}, None)])
-def test_unsavable_objects_raise_type_error(obj, name):
+def test_old_format_refuses_what_it_cannot_hold(obj, name):
+    # The zip format pickles all of these (as torch.save); ember's earlier format holds plain data only.
     match = f"cannot store objects of type {name}" if name else "dict keys must be str, int, float, bool or None"
     with pytest.raises(TypeError, match=match):
-        ember.save(obj, io.BytesIO())
+        ember.save(obj, io.BytesIO(), _use_new_zipfile_serialization=False)
 
 
 def test_failed_save_writes_nothing(tmp_path):
     path = tmp_path / "partial.pt"
     with pytest.raises(TypeError):
-        ember.save([ember.ones(2), object()], path)
+        ember.save([ember.ones(2), object()], path, _use_new_zipfile_serialization=False)
+    assert not path.exists()
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        ember.save([ember.ones(2), lambda: 0], path)  # the pickle is built before the file is opened
     assert not path.exists()
 
 

@@ -1,12 +1,22 @@
 """Module: the base class of every layer and model."""
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import ember
 from ember._C import Tensor
 from ember.nn.parameter import Buffer, Parameter, is_lazy
 from ember.utils.hooks import RemovableHandle
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns: the keys the model expected but did not get, and the reverse."""
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 def _addindent(text, spaces):
@@ -348,31 +358,31 @@ class Module:
         return destination
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        if not hasattr(state_dict, "items"):
+        """Copies parameters and persistent buffers from state_dict into this module and its children.
+
+        As PyTorch: each module takes the keys under its own prefix (_load_from_state_dict), missing and
+        unexpected keys are always collected and returned as (missing_keys, unexpected_keys); strict=True
+        raises them, with any size mismatches, in one RuntimeError. assign=True keeps the checkpoint's
+        tensors (parameters keep the module's requires_grad) instead of copying into the module's own.
+        """
+        if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        with ember.no_grad():
-            for key, target in own.items():
-                if key not in state_dict:
-                    continue
-                value = state_dict[key]
-                if not isinstance(value, Tensor):
-                    errors.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(value)}")
-                    continue
-                if is_lazy(target):  # a lazy module's placeholder takes the checkpoint's shape
-                    target.materialize(value.shape, dtype=value.dtype if value.is_floating_point() else None)
-                if tuple(value.shape) != tuple(target.shape):
-                    errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                                  f"checkpoint, the shape in current model is {target.shape}.")
-                    continue
-                if assign:
-                    self._assign(key, value)
-                else:
-                    target.copy_(value)
+        missing, unexpected, errors = [], [], []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)  # a copy, which _load_from_state_dict overrides may fill in
+
+        def load(module, local_state_dict, prefix=""):
+            local_metadata = dict(metadata.get(prefix[:-1], {})) if isinstance(metadata, Mapping) else {}
+            if assign:
+                local_metadata["assign_to_params_buffers"] = True
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
+                         child_prefix)
+
+        load(self, state_dict)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
@@ -382,14 +392,53 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
 
-    def _assign(self, key, value):
-        module_path, _, name = key.rpartition(".")
-        module = self.get_submodule(module_path)
-        if name in module._parameters:
-            module._parameters[name] = value if isinstance(value, Parameter) else Parameter(
-                value, module._parameters[name].requires_grad)
-        else:
-            module._buffers[name] = value
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Loads this module's own parameters and persistent buffers (not its children's) from the keys
+        under prefix, appending to the three lists; subclasses override it to upgrade old checkpoints."""
+        local_state = {k: v for k, v in self._parameters.items() if v is not None}
+        local_state.update((k, v) for k, v in self._buffers.items()
+                           if v is not None and k not in self._non_persistent_buffers_set)
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        for name, param in local_state.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
+                                  f"object from checkpoint but received {type(value)}")
+                continue
+            lazy = is_lazy(param)
+            if lazy:  # a lazy module's placeholder takes the checkpoint's shape
+                param.materialize(value.shape, dtype=value.dtype if value.is_floating_point() else None)
+            if param.dim() == 0 and value.dim() == 1 and value.shape[0] == 1:
+                value = value[0]  # checkpoints from before 0-d tensors stored scalars as shape [1]
+            if value.shape != param.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                                  f"checkpoint, the shape in current model is {param.shape}.")
+                continue
+            try:
+                with ember.no_grad():
+                    if assign:
+                        if isinstance(param, Parameter):
+                            value = Parameter(value, param.requires_grad) if not isinstance(value, Parameter) \
+                                else value.requires_grad_(param.requires_grad)
+                        setattr(self, name, value)
+                    else:
+                        param.copy_(value)
+            except Exception as ex:  # reported with the others, as PyTorch does
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                                  f"{param.size()} and whose dimensions in the checkpoint are {value.size()}, an "
+                                  f"exception occurred : {ex.args}.")
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix):
+                    head = key[len(prefix):].split(".", 1)
+                    if (head[0] not in self._modules) if len(head) > 1 else (head[0] not in local_state):
+                        unexpected_keys.append(key)
 
     # ---- printing ----------------------------------------------------------------------------
 
