@@ -15,10 +15,21 @@ import zlib
 
 import ember
 
-try:
-    from ember.distributed import _mpi
-except ImportError:  # built only where CMake found MPI
-    _mpi = None
+_NOT_LOADED = object()
+_mpi_module = _NOT_LOADED
+
+
+def _native():
+    """ember.distributed._mpi, loaded on first use (loading libmpi costs tens of ms, which plain
+    `import ember` should not pay); None where ember was built without MPI."""
+    global _mpi_module
+    if _mpi_module is _NOT_LOADED:
+        try:
+            from ember.distributed import _mpi
+        except ImportError:  # built only where CMake found MPI
+            _mpi = None
+        _mpi_module = _mpi
+    return _mpi_module
 
 __all__ = [
     "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
@@ -174,16 +185,16 @@ def _seconds(timeout):
 
 def is_available():
     """True where ember was built with MPI (the transport of every backend ember has)."""
-    return _mpi is not None
+    return _native() is not None
 
 
 def is_mpi_available():
-    return _mpi is not None
+    return _native() is not None
 
 
 def is_gloo_available():
     """ "gloo" is an alias of MPI in ember, so it is available where MPI is."""
-    return _mpi is not None
+    return _native() is not None
 
 
 def is_nccl_available():
@@ -235,7 +246,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if name not in (Backend.MPI, Backend.GLOO):
         raise ValueError(f"ember.distributed: unknown backend {backend!r}: ember has 'mpi' and 'gloo' "
                          "(an alias of 'mpi')")
-    if _mpi is None:
+    if _native() is None:
         raise RuntimeError("ember.distributed: this build of ember has no MPI (install Open MPI, e.g. "
                            "apt-get install openmpi-bin libopenmpi-dev, and rebuild ember)")
     expected_size, expected_rank = _env_int("WORLD_SIZE", world_size), _env_int("RANK", rank)
@@ -243,7 +254,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         raise RuntimeError(f"ember.distributed: world_size {expected_size} needs processes started by MPI: run "
                            "`python -m ember.distributed.run --nproc-per-node N script.py` or "
                            "`mpirun -n N python script.py`")
-    comm = _mpi.init()
+    comm = _native().init()
     if expected_size is not None and expected_size != comm.size:
         raise ValueError(f"ember.distributed.init_process_group: world_size is {expected_size} but MPI started "
                          f"{comm.size} processes")
@@ -262,8 +273,8 @@ def destroy_process_group(group=None):
 
 @atexit.register
 def _finalize_at_exit():
-    if _mpi is not None and _mpi.is_initialized():
-        _mpi.finalize()
+    if _mpi_module not in (_NOT_LOADED, None) and _mpi_module.is_initialized():
+        _mpi_module.finalize()
 
 
 def get_backend(group=None):
@@ -316,9 +327,9 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
     ranks_code = zlib.crc32(",".join(map(str, ranks)).encode())
     meta = [_OPERATIONS.index("new_group"), len(ranks), ranks_code]
     _run(world, "new_group", f"ranks {ranks}", meta, ["operation", "number of ranks", "ranks (checksum)"],
-         _mpi.barrier, ())
+         _native().barrier, ())
     member = world.rank() in ranks
-    comm = _mpi.split(world._comm, 0 if member else -1, ranks.index(world.rank()) if member else 0)
+    comm = _native().split(world._comm, 0 if member else -1, ranks.index(world.rank()) if member else 0)
     if not member:
         return GroupMember.NON_GROUP_MEMBER
     return ProcessGroup(comm, ranks, world._backend if backend is None else str(Backend(backend)),
@@ -329,7 +340,7 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
 
 def _run(pg, name, description, meta, meta_names, native_fn, args, tensors=(), finish=None, outputs=(),
          async_op=False):
-    options = _mpi.Options(name, description, meta, meta_names, pg._timeout_s)
+    options = _native().Options(name, description, meta, meta_names, pg._timeout_s)
     work = Work(native_fn(pg._comm, options, *args), tensors, finish, outputs)
     if async_op:
         pg._keep(work)
@@ -401,7 +412,7 @@ def barrier(group=None, async_op=False, device_ids=None):
     pg = _member(group)
     if pg is None:
         return None
-    return _run(pg, "barrier", "barrier", [_OPERATIONS.index("barrier")], ["operation"], _mpi.barrier, (),
+    return _run(pg, "barrier", "barrier", [_OPERATIONS.index("barrier")], ["operation"], _native().barrier, (),
                 async_op=async_op)
 
 
@@ -414,7 +425,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     op_name = _op_name(op, tensor, "all_reduce")
     staged = _staging(tensor)
     meta, names = _meta("all_reduce", tensor, op)
-    return _run(pg, "all_reduce", _describe(tensor), meta, names, _mpi.all_reduce,
+    return _run(pg, "all_reduce", _describe(tensor), meta, names, _native().all_reduce,
                 (staged.data_ptr(), staged.numel(), _DTYPE_NAMES[tensor.dtype], op_name), (tensor, staged),
                 _reduced(pg, op, tensor, staged), [tensor], async_op)
 
@@ -428,7 +439,7 @@ def broadcast(tensor, src=0, group=None, async_op=False, group_src=None):
     root = group_src if group_src is not None else _group_rank(pg, src, "src")
     staged = _staging(tensor)
     meta, names = _meta("broadcast", tensor, root=root)
-    return _run(pg, "broadcast", _describe(tensor), meta, names, _mpi.broadcast,
+    return _run(pg, "broadcast", _describe(tensor), meta, names, _native().broadcast,
                 (staged.data_ptr(), staged.numel(), _DTYPE_NAMES[tensor.dtype], root), (tensor, staged),
                 lambda: _copy_back([(tensor, staged)]), [tensor], async_op)
 
@@ -444,7 +455,7 @@ def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False, group_dst
     staged = _staging(tensor)
     meta, names = _meta("reduce", tensor, op, root)
     finish = _reduced(pg, op, tensor, staged) if pg.rank() == root else None
-    return _run(pg, "reduce", _describe(tensor), meta, names, _mpi.reduce,
+    return _run(pg, "reduce", _describe(tensor), meta, names, _native().reduce,
                 (staged.data_ptr(), staged.numel(), _DTYPE_NAMES[tensor.dtype], op_name, root), (tensor, staged),
                 finish, [tensor], async_op)
 
@@ -482,7 +493,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     staged = _staging(tensor)
     flat = ember.empty(pg.size() * tensor.numel(), dtype=tensor.dtype)
     meta, names = _meta("all_gather", tensor)
-    return _run(pg, "all_gather", _describe(tensor), meta, names, _mpi.all_gather,
+    return _run(pg, "all_gather", _describe(tensor), meta, names, _native().all_gather,
                 (staged.data_ptr(), flat.data_ptr(), tensor.numel(), _DTYPE_NAMES[tensor.dtype]),
                 (staged, flat, tensor_list), lambda: _split_into(flat, tensor_list), tensor_list, async_op)
 
@@ -497,7 +508,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     _check_sizes(output_tensor, input_tensor, pg.size(), 1, "all_gather_into_tensor")
     staged_in, staged_out = _staging(input_tensor), _staging(output_tensor)
     meta, names = _meta("all_gather", input_tensor)
-    return _run(pg, "all_gather_into_tensor", _describe(input_tensor), meta, names, _mpi.all_gather,
+    return _run(pg, "all_gather_into_tensor", _describe(input_tensor), meta, names, _native().all_gather,
                 (staged_in.data_ptr(), staged_out.data_ptr(), input_tensor.numel(), _DTYPE_NAMES[input_tensor.dtype]),
                 (staged_in, staged_out, output_tensor), lambda: _copy_back([(output_tensor, staged_out)]),
                 [output_tensor], async_op)
@@ -544,7 +555,7 @@ def _reduce_scatter(pg, name, output, flat_input, op, async_op):
     op_name = _op_name(op, output, name)
     staged = _staging(output)
     meta, names = _meta("reduce_scatter", output, op)
-    return _run(pg, name, _describe(output), meta, names, _mpi.reduce_scatter,
+    return _run(pg, name, _describe(output), meta, names, _native().reduce_scatter,
                 (flat_input.data_ptr(), staged.data_ptr(), output.numel(), _DTYPE_NAMES[output.dtype], op_name),
                 (flat_input, staged, output), _reduced(pg, op, output, staged), [output], async_op)
 
@@ -565,7 +576,7 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False, group_ds
     flat = ember.empty(pg.size() * tensor.numel() if is_root else 0, dtype=tensor.dtype)
     meta, names = _meta("gather", tensor, root=root)
     finish = (lambda: _split_into(flat, gather_list)) if is_root else None
-    return _run(pg, "gather", _describe(tensor), meta, names, _mpi.gather,
+    return _run(pg, "gather", _describe(tensor), meta, names, _native().gather,
                 (staged.data_ptr(), flat.data_ptr(), tensor.numel(), _DTYPE_NAMES[tensor.dtype], root),
                 (staged, flat, gather_list), finish, gather_list or [], async_op)
 
@@ -587,7 +598,7 @@ def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False, group_
         flat = ember.empty(0, dtype=tensor.dtype)
     staged = _staging(tensor)
     meta, names = _meta("scatter", tensor, root=root)
-    return _run(pg, "scatter", _describe(tensor), meta, names, _mpi.scatter,
+    return _run(pg, "scatter", _describe(tensor), meta, names, _native().scatter,
                 (flat.data_ptr(), staged.data_ptr(), tensor.numel(), _DTYPE_NAMES[tensor.dtype], root),
                 (flat, staged, tensor), lambda: _copy_back([(tensor, staged)]), [tensor], async_op)
 
@@ -610,7 +621,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     meta, names = _meta("all_to_all_single", input)
     if input_split_sizes is not None or output_split_sizes is not None:
         meta, names = meta[:2], names[:2]
-    return _run(pg, "all_to_all_single", _describe(input), meta, names, _mpi.all_to_all,
+    return _run(pg, "all_to_all_single", _describe(input), meta, names, _native().all_to_all,
                 (staged_in.data_ptr(), staged_out.data_ptr(), send, recv, _DTYPE_NAMES[input.dtype]),
                 (staged_in, staged_out, output), lambda: _copy_back([(output, staged_out)]), [output], async_op)
 
@@ -641,7 +652,7 @@ def isend(tensor, dst, group=None, tag=0, group_dst=None):
         return None
     peer = group_dst if group_dst is not None else _group_rank(pg, dst, "dst")
     staged = _staging(tensor)
-    return _run(pg, "send", f"{_describe(tensor)} to rank {dst}", [], [], _mpi.send,
+    return _run(pg, "send", f"{_describe(tensor)} to rank {dst}", [], [], _native().send,
                 (staged.data_ptr(), staged.numel(), _DTYPE_NAMES[tensor.dtype], peer, tag), (tensor, staged),
                 async_op=True)
 
@@ -658,7 +669,7 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
         peer = -1 if src is None else _group_rank(pg, src, "src")
     staged = _staging(tensor)
     source = "any rank" if peer < 0 else f"rank {src}"
-    return _run(pg, "recv", f"{_describe(tensor)} from {source}", [], [], _mpi.recv,
+    return _run(pg, "recv", f"{_describe(tensor)} from {source}", [], [], _native().recv,
                 (staged.data_ptr(), staged.numel(), _DTYPE_NAMES[tensor.dtype], peer, tag), (tensor, staged),
                 lambda: _copy_back([(tensor, staged)]), [tensor], async_op=True)
 
