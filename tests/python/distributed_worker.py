@@ -280,8 +280,9 @@ def collective_cases(rank, world):
         assert dist.get_rank() == rank and dist.get_world_size() == world
         assert dist.get_backend() == "gloo"  # the suite initialises with the alias
         assert dist.get_global_rank(dist.group.WORLD, world - 1) == world - 1
-        assert int(os.environ["RANK"]) == rank and int(os.environ["WORLD_SIZE"]) == world
-        assert int(os.environ["LOCAL_RANK"]) == rank
+        if dist.is_torchelastic_launched():  # ember.distributed.run sets torchrun's variables
+            assert int(os.environ["RANK"]) == rank and int(os.environ["WORLD_SIZE"]) == world
+            assert int(os.environ["LOCAL_RANK"]) == rank and int(os.environ["LOCAL_WORLD_SIZE"]) == world
 
     @case("mismatched shapes across ranks raise on every rank")
     def _():

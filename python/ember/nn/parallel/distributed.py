@@ -44,12 +44,14 @@ def _output_tensors(value):
 def _reachable_leaves(outputs):
     """ids of the leaf tensors whose AccumulateGrad nodes the outputs' graph reaches."""
     leaves, seen = set(), set()
+    visited = []  # node wrappers are made on access: holding them keeps their ids unique
     stack = [t.grad_fn for t in _output_tensors(outputs) if t.grad_fn is not None]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
+        visited.append(node)
         variable = getattr(node, "variable", None)
         if variable is not None:
             leaves.add(id(variable))
@@ -100,7 +102,7 @@ class DistributedDataParallel(Module):
                 dist.broadcast(tensor.detach(), src=self.process_group._ranks[0], group=self.process_group)
 
     def _make_buckets(self):
-        buckets, current, current_bytes, cap = [], [], 0, _FIRST_BUCKET_BYTES
+        buckets, current, current_bytes, cap = [], [], 0, min(_FIRST_BUCKET_BYTES, self.bucket_bytes_cap)
         for p in reversed(self._params):
             if current and (p.dtype != current[0].dtype or current_bytes >= cap):
                 buckets.append(_Bucket(current))
@@ -113,7 +115,7 @@ class DistributedDataParallel(Module):
     # --- forward: prepare the reduction ------------------------------------------------------------
 
     def forward(self, *inputs, **kwargs):
-        if self._expect_reduction and self._next_bucket > 0 or self._expect_reduction and self._any_ready():
+        if self._expect_reduction and (self._next_bucket > 0 or self._any_ready()):
             raise RuntimeError(
                 "Expected to have finished reduction in the prior iteration before starting a new one. This error "
                 "indicates that your module has parameters that were not used in producing loss. You can enable "
