@@ -22,6 +22,7 @@ Tensor.__str__ = _tensor_repr
 from ember import nn  # noqa: F401,E402
 from ember.nn._torch_functions import *  # noqa: F401,F403,E402
 from ember import utils, distributions, cuda  # noqa: F401,E402
+from ember import distributed  # noqa: F401,E402
 from ember import func  # noqa: F401,E402
 from ember.serialization import save, load  # noqa: F401,E402
 from ember._runtime import (get_float32_matmul_precision, set_float32_matmul_precision,  # noqa: F401,E402

@@ -11,7 +11,7 @@ import pytest
 from conftest import torch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-NEEDS_SKLEARN = {"digits_mlp", "digits_cnn"}
+NEEDS_SKLEARN = {"digits_mlp", "digits_cnn", "ddp_digits"}
 SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("*.py") if p.stem not in ("common", "digits"))
 
 

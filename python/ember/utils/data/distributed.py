@@ -8,14 +8,19 @@ __all__ = ["DistributedSampler"]
 
 
 class DistributedSampler(Sampler):
-    """torch.utils.data.DistributedSampler with num_replicas and rank given (ember has no process
-    group to ask). Every rank draws the same permutation (seeded by seed + epoch: call set_epoch
+    """torch.utils.data.DistributedSampler. num_replicas and rank default to the default process
+    group's world size and rank (ember.distributed must be initialised then). Every rank draws the same permutation (seeded by seed + epoch: call set_epoch
     each epoch), pads it by wrapping around to a multiple of num_replicas (or, with drop_last,
     cuts the tail), and takes every num_replicas-th index from its rank on."""
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         if num_replicas is None or rank is None:
-            raise RuntimeError("Requires distributed package to be available")
+            import ember.distributed as dist
+            if not dist.is_available():
+                raise RuntimeError("Requires distributed package to be available")
+            # without an initialised group these raise torch's ValueError
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
